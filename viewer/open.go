@@ -534,7 +534,9 @@ func bmpHeaderOK(b []byte) bool {
 	return false
 }
 
-func le32(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24 }
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
 
 func looksLikeText(b []byte) bool {
 	if len(b) == 0 {

@@ -30,7 +30,7 @@ func TestQuarterTurnsAndCropAreExactCopies(t *testing.T) {
 		o0, o1 [2]int
 	}{
 		{0, 40, 30, [2]int{0, 0}, [2]int{1, 0}},
-		{1, 30, 40, [2]int{39, 0}, [2]int{39, 1}},  // CCW: top-right comes to top-left
+		{1, 30, 40, [2]int{39, 0}, [2]int{39, 1}},   // CCW: top-right comes to top-left
 		{2, 40, 30, [2]int{39, 29}, [2]int{38, 29}}, // half turn
 		{3, 30, 40, [2]int{0, 29}, [2]int{0, 28}},   // CW: bottom-left comes to top-left
 		{-1, 30, 40, [2]int{0, 29}, [2]int{0, 28}},
