@@ -454,3 +454,40 @@ func TestScaleJSONRoundTrip(t *testing.T) {
 		t.Error("points object accepted")
 	}
 }
+
+func TestQTcFromMeasurements(t *testing.T) {
+	s := testScale()
+	mk := func(k Kind, ms float64, n int) Measurement {
+		m, err := s.Interval(k, viewer.Point{X: 0.1}, viewer.Point{X: 0.1 + s.XForMS(ms*float64(n))}, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if _, err := QTcFromMeasurements(nil); err == nil || !strings.Contains(err.Error(), "QT and an RR") {
+		t.Errorf("empty: %v", err)
+	}
+	if _, err := QTcFromMeasurements([]Measurement{mk(KindQT, 360, 1)}); err == nil || !strings.Contains(err.Error(), "RR") {
+		t.Errorf("no RR: %v", err)
+	}
+	// A mean RR over 4 intervals of 600 ms, an older QT that is replaced.
+	ms := []Measurement{mk(KindQT, 300, 1), mk(KindRR, 600, 4), mk(KindQT, 360, 1)}
+	all, err := QTcFromMeasurements(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{464.8, 426.8, 421.6, 430.0}
+	for i, m := range all {
+		near(t, string(m.Formula), m.Value, want[i], 0.05)
+		if m.Kind != KindQTc || !m.Confirmed {
+			t.Errorf("%+v", m)
+		}
+	}
+	one, err := QTcFromMeasurements(ms, Hodges)
+	if err != nil || len(one) != 1 || one[0].Formula != Hodges {
+		t.Errorf("Hodges only: %v %v", one, err)
+	}
+	if got := ContextLine(one); got != "measured: QTc 430 ms (Hodges)" {
+		t.Errorf("context %q", got)
+	}
+}

@@ -87,3 +87,39 @@ func AllQTc(qtMS, rrMS float64) ([]QTcResult, error) {
 	}
 	return out, nil
 }
+
+// QTcFromMeasurements corrects the last QT among ms by the last RR (a mean
+// RR counts as RR) with each formula given, as QTc measurements confirmed
+// only when both QT and RR are. It says what is missing when there is no QT
+// or no RR.
+func QTcFromMeasurements(ms []Measurement, formulas ...Formula) ([]Measurement, error) {
+	var qt, rr *Measurement
+	for i := range ms {
+		switch ms[i].Kind {
+		case KindQT:
+			qt = &ms[i]
+		case KindRR:
+			rr = &ms[i]
+		}
+	}
+	switch {
+	case qt == nil && rr == nil:
+		return nil, fmt.Errorf("QTc: measure a QT and an RR interval first")
+	case qt == nil:
+		return nil, fmt.Errorf("QTc: measure a QT interval first")
+	case rr == nil:
+		return nil, fmt.Errorf("QTc: measure an RR interval first")
+	}
+	if len(formulas) == 0 {
+		formulas = Formulas
+	}
+	out := make([]Measurement, 0, len(formulas))
+	for _, f := range formulas {
+		m, err := CorrectQT(f, *qt, *rr)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
