@@ -57,7 +57,7 @@ func Check(img image.Image, e viewer.Edits) []Warning {
 	pl := newPlanes(page)
 	deg, conf := skewPlanes(pl)
 	grid := detectGridPlanes(page, pl, deg)
-	lay := findTraces(pl, grid.PxPerMM())
+	lay := findTraces(pl, grid)
 	return warningsFor(grid, lay, lay, deg, conf)
 }
 

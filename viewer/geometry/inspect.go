@@ -91,7 +91,7 @@ func Inspect(img image.Image) Report {
 	// Traces in the source (border cuts) and in the straight frame (the box
 	// and the crop), on a reduced copy that keeps the darkest pixel of each
 	// block so thin traces survive.
-	rep.sourceLayout = findTraces(pl, g.PxPerMM())
+	rep.sourceLayout = findTraces(pl, g)
 	f := factorFor(b.Dx(), b.Dy(), 1600)
 	small := reduceDarkest(pl, f)
 	geom := rep.SuggestedEdits
@@ -99,7 +99,9 @@ func Inspect(img image.Image) Report {
 	straight := viewer.ApplyGeometry(small, geom)
 	rep.straight = straight
 	spl := newPlanes(straight)
-	lay := findTraces(spl, g.PxPerMM()/float64(f))
+	sg := g
+	sg.PxPerMMX, sg.PxPerMMY = g.PxPerMMX/float64(f), g.PxPerMMY/float64(f)
+	lay := findTraces(spl, sg)
 	rep.layout = lay
 	rep.TraceRows = lay.rows
 	if lay.found {
@@ -164,25 +166,26 @@ func needsLevels(pl *planes) bool {
 }
 
 // reduceDarkest shrinks the page by an integer factor keeping, in each
-// block, the darkest pixel's channel extremes (min in R and B, max in G), so
-// the planes of the result are those of the darkest pixels.
+// block, the darkest pixel's strongest channel and its weakest for the
+// other two, so the planes of the result are those of the darkest pixels.
 func reduceDarkest(pl *planes, f int) *image.NRGBA {
 	w, h := max(1, pl.w/f), max(1, pl.h/f)
 	out := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			best, bl, bh := 1<<30, uint8(255), uint8(255)
+			best, bl, bh, bd := 1<<30, uint8(255), uint8(255), uint8(0)
 			for dy := 0; dy < f && y*f+dy < pl.h; dy++ {
 				i := (y*f+dy)*pl.w + x*f
 				for dx := 0; dx < f && x*f+dx < pl.w; dx++ {
 					l, hv := pl.lo[i+dx], pl.hi[i+dx]
 					if s := int(l) + int(hv); s < best {
-						best, bl, bh = s, l, hv
+						best, bl, bh, bd = s, l, hv, pl.dom[i+dx]
 					}
 				}
 			}
 			o := out.PixOffset(x, y)
-			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = bl, bh, bl, 255
+			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = bl, bl, bl, 255
+			out.Pix[o+int(bd)] = bh
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ type planes struct {
 	w, h int
 	lo   []uint8 // min(R,G,B)
 	hi   []uint8 // max(R,G,B)
+	dom  []uint8 // which channel is the largest: 0 R, 1 G, 2 B
 }
 
 func (p *planes) at(x, y int) (lo, hi uint8) {
@@ -23,7 +24,7 @@ func (p *planes) at(x, y int) (lo, hi uint8) {
 func newPlanes(img image.Image) *planes {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	p := &planes{w: w, h: h, lo: make([]uint8, w*h), hi: make([]uint8, w*h)}
+	p := &planes{w: w, h: h, lo: make([]uint8, w*h), hi: make([]uint8, w*h), dom: make([]uint8, w*h)}
 	if w == 0 || h == 0 {
 		return p
 	}
@@ -35,13 +36,14 @@ func newPlanes(img image.Image) *planes {
 		if bl < lo {
 			lo = bl
 		}
+		d := uint8(0)
 		if g > hi {
-			hi = g
+			hi, d = g, 1
 		}
 		if bl > hi {
-			hi = bl
+			hi, d = bl, 2
 		}
-		p.lo[i], p.hi[i] = lo, hi
+		p.lo[i], p.hi[i], p.dom[i] = lo, hi, d
 	}
 	switch m := img.(type) {
 	case *image.NRGBA:

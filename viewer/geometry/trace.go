@@ -36,22 +36,23 @@ func paperLevel(pl *planes) float64 {
 	return 255
 }
 
-// darkMask marks pixels darker than thr (lightness) that are not bright in
-// any channel (so a saturated red grid line is not taken for the trace, but
-// a blue trace is).
-func (pl *planes) darkMask(f int, thr, hiMax float64) *traceMask {
+// darkMask marks pixels dark in every channel (max channel under thr), and
+// pixels of lightness under thr whose strongest channel is not the grid's
+// (a blue trace on an orange grid). gridDom is the grid's strongest channel,
+// or -1 for a grey or unknown grid.
+func (pl *planes) darkMask(f int, thr float64, gridDom int) *traceMask {
 	if f < 1 {
 		f = 1
 	}
 	w, h := (pl.w+f-1)/f, (pl.h+f-1)/f
 	tm := &traceMask{w: w, h: h, f: f, m: make([]bool, w*h)}
-	t2 := int(2 * thr)
-	hm := int(hiMax)
+	t1, t2 := int(thr), int(2*thr)
 	for y := 0; y < pl.h; y++ {
-		lo, hi := pl.lo[y*pl.w:(y+1)*pl.w], pl.hi[y*pl.w:(y+1)*pl.w]
+		lo, hi, dom := pl.lo[y*pl.w:(y+1)*pl.w], pl.hi[y*pl.w:(y+1)*pl.w], pl.dom[y*pl.w:(y+1)*pl.w]
 		row := tm.m[(y/f)*w:]
 		for x := range lo {
-			if int(lo[x])+int(hi[x]) < t2 && int(hi[x]) < hm {
+			h := int(hi[x])
+			if h < t1 || gridDom >= 0 && int(dom[x]) != gridDom && int(lo[x])+h < t2 && h-int(lo[x]) > 60 {
 				row[x/f] = true
 			}
 		}
@@ -59,18 +60,38 @@ func (pl *planes) darkMask(f int, thr, hiMax float64) *traceMask {
 	return tm
 }
 
+// maxChannelQuantile returns the max-channel level under which frac of the
+// pixels lie.
+func maxChannelQuantile(pl *planes, frac float64) float64 {
+	var hist [256]int
+	for _, v := range pl.hi {
+		hist[v]++
+	}
+	want := int(frac * float64(len(pl.hi)))
+	c := 0
+	for v, k := range hist {
+		c += k
+		if c >= want {
+			return float64(v) + 0.5
+		}
+	}
+	return 255
+}
+
 // component is a connected set of mask pixels.
 type component struct {
 	x0, y0, x1, y1 int // bounding box in mask pixels, [x0,x1)×[y0,y1)
 	n              int
 	trace          bool
+	frame          bool // a frame or ruled line: never a trace
 }
 
 func (c component) w() int { return c.x1 - c.x0 }
 func (c component) h() int { return c.y1 - c.y0 }
 
-// components labels the 8-connected components of the mask.
-func (tm *traceMask) components() []component {
+// components labels the 8-connected components of the mask; labels holds
+// each pixel's component index plus one (0 = background).
+func (tm *traceMask) components() ([]component, []int32) {
 	w, h := tm.w, tm.h
 	label := make([]int32, w*h)
 	var out []component
@@ -110,7 +131,24 @@ func (tm *traceMask) components() []component {
 		}
 		out = append(out, c)
 	}
-	return out
+	return out, label
+}
+
+// edgeFraction is the share of a component's pixels lying within two mask
+// pixels of its bounding box: near 1 for a frame or a straight rule, small
+// for a trace.
+func (tm *traceMask) edgeFraction(label []int32, id int32, c component) float64 {
+	n := 0
+	for y := c.y0; y < c.y1; y++ {
+		row := label[y*tm.w:]
+		inY := y < c.y0+2 || y >= c.y1-2
+		for x := c.x0; x < c.x1; x++ {
+			if row[x] == id && (inY || x < c.x0+2 || x >= c.x1-2) {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(max(1, c.n))
 }
 
 // traceLayout is what the trace finder learned about a page.
@@ -126,7 +164,17 @@ type traceLayout struct {
 
 // findTraces locates the ECG traces: long, thin, dark connected structures
 // at least 15 mm wide (pxPerMM is 0 when the scale is unknown).
-func findTraces(pl *planes, pxPerMM float64) traceLayout {
+func findTraces(pl *planes, g Grid) traceLayout {
+	pxPerMM := g.PxPerMM()
+	gridDom := -1
+	switch g.Color {
+	case "red", "pink", "orange":
+		gridDom = 0
+	case "green":
+		gridDom = 1
+	case "blue":
+		gridDom = 2
+	}
 	if pl.w < 16 || pl.h < 16 {
 		return traceLayout{}
 	}
@@ -140,14 +188,15 @@ func findTraces(pl *planes, pxPerMM float64) traceLayout {
 	thr := paper * 0.5
 	var comps []component
 	var tm *traceMask
+	var labels []int32
 	for try := 0; try < 4; try++ {
-		tm = pl.darkMask(f, thr, paper*0.85)
-		comps = tm.components()
+		tm = pl.darkMask(f, thr, gridDom)
+		comps, labels = tm.components()
 		// A dense component over much of the page is a dark grid, not a
 		// trace: darken the threshold and look again.
 		dense := false
 		for _, c := range comps {
-			if c.w()*c.h() > tm.w*tm.h/4 && float64(c.n) > 0.08*float64(c.w()*c.h()) {
+			if c.w()*c.h() > tm.w*tm.h/4 && float64(c.n) > 0.04*float64(c.w()*c.h()) {
 				dense = true
 				break
 			}
@@ -155,14 +204,23 @@ func findTraces(pl *planes, pxPerMM float64) traceLayout {
 		if !dense {
 			break
 		}
-		thr *= 0.7
+		// Next: the darkest 3 %, then 1.5 %, then 0.7 % of the page.
+		thr = math.Min(thr*0.8, maxChannelQuantile(pl, 0.03/math.Pow(2, float64(try))))
 	}
 	lay := traceLayout{f: f}
 	box := image.Rectangle{}
 	for i := range comps {
 		c := &comps[i]
-		// Long and thin: at least 15 mm wide, sparse in its box.
-		if float64(c.w()) >= minW && float64(c.n) < 0.35*float64(c.w()*c.h()) {
+		// Long and thin: at least 15 mm wide, sparse in its box, and not a
+		// frame or a ruled line.
+		if float64(c.w()) < minW && float64(c.h()) < minW {
+			continue
+		}
+		if tm.edgeFraction(labels, int32(i+1), *c) >= 0.6 {
+			c.frame = true
+			continue
+		}
+		if float64(c.w()) >= minW && float64(c.n) < 0.35*float64(c.w()*c.h()) && float64(c.h()) >= 1.5*mmPx/float64(f) {
 			c.trace = true
 			box = box.Union(image.Rect(c.x0, c.y0, c.x1, c.y1))
 		}
@@ -177,7 +235,7 @@ func findTraces(pl *planes, pxPerMM float64) traceLayout {
 		grown := box.Inset(-near)
 		for i := range comps {
 			c := &comps[i]
-			if c.trace {
+			if c.trace || c.frame {
 				continue
 			}
 			r := image.Rect(c.x0, c.y0, c.x1, c.y1)
@@ -237,7 +295,7 @@ func findTraces(pl *planes, pxPerMM float64) traceLayout {
 func TraceBox(img image.Image) image.Rectangle {
 	pl := newPlanes(img)
 	g := detectGridPlanes(img, pl, 0)
-	lay := findTraces(pl, g.PxPerMM())
+	lay := findTraces(pl, g)
 	if !lay.found {
 		return image.Rectangle{}
 	}
@@ -253,7 +311,7 @@ const CropMarginMM = 1.5
 // It returns the whole page when no trace is found.
 func AutoCrop(img image.Image, grid Grid) viewer.Rect {
 	pl := newPlanes(img)
-	lay := findTraces(pl, grid.PxPerMM())
+	lay := findTraces(pl, grid)
 	return cropFor(lay, pl.w, pl.h, grid.PxPerMM())
 }
 
