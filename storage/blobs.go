@@ -91,7 +91,9 @@ func (s *Store) Blob(ctx context.Context, sha string) ([]byte, error) {
 }
 
 // DocumentData returns the bytes of a stored document.
-func (s *Store) DocumentData(ctx context.Context, d Document) ([]byte, error) { return s.Blob(ctx, d.SHA256) }
+func (s *Store) DocumentData(ctx context.Context, d Document) ([]byte, error) {
+	return s.Blob(ctx, d.SHA256)
+}
 
 // AddModelInput stores the exact PNG given (or to be given) to a model, with
 // the Edits JSON that made it and its geometry. UID, SHA256, Width, Height and

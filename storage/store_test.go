@@ -455,7 +455,7 @@ func TestDeleteLeavesTombstone(t *testing.T) {
 	}
 	for _, table := range []string{"runs", "reports", "measurements", "documents", "model_inputs", "case_tags"} {
 		var n int
-		s.DB().QueryRow(`SELECT count(*) FROM ` + table + ` WHERE case_id = (SELECT id FROM cases WHERE uid = ?)`, c1.UID).Scan(&n)
+		s.DB().QueryRow(`SELECT count(*) FROM `+table+` WHERE case_id = (SELECT id FROM cases WHERE uid = ?)`, c1.UID).Scan(&n)
 		if n != 0 {
 			t.Errorf("%s rows left: %d", table, n)
 		}
