@@ -133,7 +133,9 @@ func TestAllEightOrientations(t *testing.T) {
 	}
 }
 
-func imagingResize(img image.Image, w, h int) image.Image { return imaging.Resize(img, w, h, imaging.Linear) }
+func imagingResize(img image.Image, w, h int) image.Image {
+	return imaging.Resize(img, w, h, imaging.Linear)
+}
 
 type bytesWriter struct{ b []byte }
 
