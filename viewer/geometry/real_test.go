@@ -12,10 +12,13 @@ import (
 	"pulsedesk/viewer"
 )
 
-// TestRealPrintoutsCalibration measures every real printout: each gets a
+// TestAccuracyRealPrintouts measures every real printout: each gets a
 // grid scale with a confidence or a clean "no grid found", and the pages of
 // known scale measure it.
-func TestRealPrintoutsCalibration(t *testing.T) {
+func TestAccuracyRealPrintouts(t *testing.T) {
+	if raceEnabled {
+		t.Skip("runs without the race detector (make test-geometry)")
+	}
 	want := map[string]struct{ pxPerMM, tol float64 }{
 		"paperecg_fullScan.png":           {7.874, 0.02}, // letter at 200 DPI
 		"epcalipers_sampleECG.jpg":        {5.9, 0.03},   // 150 DPI scan
@@ -78,12 +81,15 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// TestImageMagickTurnedPrintout checks skew against an independent tool:
+// TestAccuracyImageMagickTurned checks skew against an independent tool:
 // the GE page turned by ImageMagick (whose positive angle is clockwise on
 // screen) by +3° and -6° in this app's convention (counter-clockwise
 // positive) is measured within 0.2°, sign included, and the suggested
 // rotation straightens it to under 0.2°.
-func TestImageMagickTurnedPrintout(t *testing.T) {
+func TestAccuracyImageMagickTurned(t *testing.T) {
+	if raceEnabled {
+		t.Skip("runs without the race detector (make test-geometry)")
+	}
 	convert, err := exec.LookPath("convert")
 	if err != nil {
 		t.Fatalf("ImageMagick convert is required (make deps-test installs it): %v", err)

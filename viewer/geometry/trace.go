@@ -89,7 +89,8 @@ type component struct {
 func (c component) w() int { return c.x1 - c.x0 }
 func (c component) h() int { return c.y1 - c.y0 }
 
-// components labels the 8-connected components of the mask; labels holds
+// components labels the components of the mask (pixels up to two apart
+// connect); labels holds
 // each pixel's component index plus one (0 = background).
 func (tm *traceMask) components() ([]component, []int32) {
 	w, h := tm.w, tm.h
@@ -111,12 +112,14 @@ func (tm *traceMask) components() ([]component, []int32) {
 			c.n++
 			c.x0, c.x1 = min(c.x0, x), max(c.x1, x+1)
 			c.y0, c.y1 = min(c.y0, y), max(c.y1, y+1)
-			for dy := -1; dy <= 1; dy++ {
+			// Neighbours within two pixels: bridges the one-pixel breaks
+			// noise and compression leave in a thin trace.
+			for dy := -2; dy <= 2; dy++ {
 				yy := y + dy
 				if yy < 0 || yy >= h {
 					continue
 				}
-				for dx := -1; dx <= 1; dx++ {
+				for dx := -2; dx <= 2; dx++ {
 					xx := x + dx
 					if xx < 0 || xx >= w {
 						continue
@@ -132,6 +135,32 @@ func (tm *traceMask) components() ([]component, []int32) {
 		out = append(out, c)
 	}
 	return out, label
+}
+
+// columnStats measures how trace-like a component is: a trace is a curve
+// over time, so nearly every column of its box holds it, once. Text leaves
+// empty columns between letters and words and crosses most columns several
+// times.
+func (tm *traceMask) columnStats(label []int32, id int32, c component) (occupied, runsPerCol float64) {
+	cols, runs := 0, 0
+	for x := c.x0; x < c.x1; x++ {
+		in, r := false, 0
+		for y := c.y0; y < c.y1; y++ {
+			on := label[y*tm.w+x] == id
+			if on && !in {
+				r++
+			}
+			in = on
+		}
+		if r > 0 {
+			cols++
+			runs += r
+		}
+	}
+	if cols == 0 {
+		return 0, 0
+	}
+	return float64(cols) / float64(c.w()), float64(runs) / float64(cols)
 }
 
 // edgeFraction is the share of a component's pixels lying within two mask
@@ -185,7 +214,7 @@ func findTraces(pl *planes, g Grid) traceLayout {
 		mmPx = float64(max(pl.w, pl.h)) / 280 // assume a letter or A4 page
 	}
 	minW := 15 * mmPx / float64(f)
-	thr := paper * 0.5
+	thr := paper * 0.6
 	var comps []component
 	var tm *traceMask
 	var labels []int32
@@ -221,6 +250,13 @@ func findTraces(pl *planes, g Grid) traceLayout {
 			continue
 		}
 		if float64(c.w()) >= minW && float64(c.n) < 0.35*float64(c.w()*c.h()) && float64(c.h()) >= 1.5*mmPx/float64(f) {
+			// A low component that leaves columns empty or crosses them
+			// more than once is a line of text; a flat trace is neither.
+			if float64(c.h()) < 3.5*mmPx/float64(f) {
+				if occ, runs := tm.columnStats(labels, int32(i+1), *c); occ < 0.97 || runs > 1.2 {
+					continue
+				}
+			}
 			c.trace = true
 			box = box.Union(image.Rect(c.x0, c.y0, c.x1, c.y1))
 		}
@@ -228,20 +264,28 @@ func findTraces(pl *planes, g Grid) traceLayout {
 	if box.Empty() {
 		return lay
 	}
-	// Pieces close to the traces (a QRS peak broken off, a calibration
-	// pulse) join them.
-	near := int(math.Ceil(1.5 * mmPx / float64(f)))
+	// Pieces that continue a trace (a row broken by noise) join it: in line
+	// with a trace component and within 3 mm of its ends. Labels and text
+	// above or beside the rows do not.
+	near := 3 * mmPx / float64(f)
 	for pass := 0; pass < 2; pass++ {
-		grown := box.Inset(-near)
 		for i := range comps {
 			c := &comps[i]
-			if c.trace || c.frame {
+			if c.trace || c.frame || c.n < 4 {
 				continue
 			}
-			r := image.Rect(c.x0, c.y0, c.x1, c.y1)
-			if r.Overlaps(grown) && float64(c.h()) >= mmPx/float64(f) && !r.In(box) {
-				c.trace = true
-				box = box.Union(r)
+			for j := range comps {
+				t := &comps[j]
+				if !t.trace || j == i {
+					continue
+				}
+				ov := min(c.y1, t.y1) - max(c.y0, t.y0)
+				gap := max(c.x0-t.x1, t.x0-c.x1)
+				if 2*ov >= c.h() && float64(gap) <= near {
+					c.trace = true
+					box = box.Union(image.Rect(c.x0, c.y0, c.x1, c.y1))
+					break
+				}
 			}
 		}
 	}
