@@ -170,4 +170,3 @@ func gridHue(img *image.NRGBA) (float64, bool) {
 	}
 	return hue, true
 }
-
