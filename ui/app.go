@@ -68,6 +68,7 @@ type App struct {
 	toolBtns   map[Tool]*widget.Button
 	caseSearch *widget.Entry
 	opening    string
+	calip      *caliperState
 }
 
 // docState is the open document, its page and the edits being made.
@@ -194,6 +195,7 @@ func (a *App) build() {
 		container.NewTabItem("Interpret", a.buildInterpret()),
 		container.NewTabItem("Report", a.buildReport()),
 	)
+	a.buildCalipers()
 	a.left = container.New(fixedWidth{250}, a.buildCaseBrowser())
 	a.right = container.New(fixedWidth{380}, a.tabs)
 
@@ -257,6 +259,7 @@ func (a *App) buildToolbar() fyne.CanvasObject {
 		tool("Crop", theme.ContentCutIcon(), ToolCrop),
 		tool("Redact", theme.VisibilityOffIcon(), ToolRedact),
 		tool("Perspective", theme.GridIcon(), ToolPerspective),
+		tool("Calipers", theme.ContentRemoveIcon(), ToolOverlay),
 		widget.NewSeparator(),
 	)
 	rightBar := container.NewHBox(
@@ -538,6 +541,7 @@ func (a *App) applyPreview(r previewResult) {
 
 // syncMarks shows the crop, redactions and quad of the current edits.
 func (a *App) syncMarks() {
+	a.calipersSync()
 	if a.doc == nil {
 		a.canvas.SetMarks(nil, nil, nil)
 		return
@@ -641,6 +645,9 @@ func (a *App) updateStatus() {
 		}
 		if a.doc.paged {
 			parts = append(parts, fmt.Sprintf("%.0f DPI", a.doc.dpi))
+		}
+		if c := a.calipersStatus(); c != "" {
+			parts = append(parts, c)
 		}
 	}
 	a.statusR.SetText(strings.Join(parts, " · "))

@@ -438,7 +438,12 @@ func (c *ECGCanvas) TypedRune(r rune) {
 		c.ActualSize()
 	}
 }
-func (c *ECGCanvas) TypedKey(*fyne.KeyEvent) {}
+func (c *ECGCanvas) TypedKey(ev *fyne.KeyEvent) {
+	// the overlay tool (calipers) may take keys: arrows nudge its handles
+	if k, ok := c.pointer.(interface{ TypedKey(*fyne.KeyEvent) bool }); ok && c.tool == ToolOverlay && k.TypedKey(ev) {
+		c.Refresh()
+	}
+}
 func (c *ECGCanvas) KeyDown(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeySpace {
 		c.spaceDown = true

@@ -1,9 +1,12 @@
 package viewer
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
+	"io"
+	"os"
 	"sync"
 
 	fitz "github.com/gen2brain/go-fitz"
@@ -50,6 +53,9 @@ func openFitz(path string, kind Kind, lim Limits) (p pager, err error) {
 	}
 	n := doc.NumPage()
 	switch {
+	case n <= 0 && kind == KindPDF && !pdfHasEOF(path):
+		doc.Close()
+		return nil, problem(ErrTruncated, "the PDF ends before its end-of-file marker and no page could be recovered")
 	case n <= 0:
 		doc.Close()
 		return nil, problem(ErrNoPages, "")
@@ -58,6 +64,25 @@ func openFitz(path string, kind Kind, lim Limits) (p pager, err error) {
 		return nil, problem(ErrTooLarge, "the document has %d pages, the limit is %d", n, lim.MaxPages)
 	}
 	return &fitzPager{kind: kind, doc: doc, n: n, sizes: map[int][2]float64{}}, nil
+}
+
+// pdfHasEOF reports whether the last kilobyte of the file holds "%%EOF".
+func pdfHasEOF(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	off := max(0, st.Size()-1024)
+	buf := make([]byte, st.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	return bytes.Contains(buf, []byte("%%EOF"))
 }
 
 func kindName(k Kind) string {
