@@ -11,3 +11,13 @@ var SampleECG []byte
 
 // SampleECGName is the file name the sample is opened under.
 const SampleECGName = "sample_ecg.png"
+
+// Icon is the application icon (512×512 PNG), drawn by iconpaint/main.go.
+//
+//go:embed icon.png
+var Icon []byte
+
+// Attribution lists the bundled material and its sources (ATTRIBUTION.md).
+//
+//go:embed ATTRIBUTION.md
+var Attribution string

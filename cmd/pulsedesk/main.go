@@ -1,14 +1,52 @@
 // Command pulsedesk is the PULSE Desk desktop app.
+//
+//	pulsedesk [--data DIR] [FILE]
 package main
 
 import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
+
+	"pulsedesk/ui"
 )
 
 func main() {
+	fs := flag.NewFlagSet("pulsedesk", flag.ContinueOnError)
+	data := fs.String("data", defaultDataDir(), "folder for the case log")
+	screen := fs.String("screen", "", "")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: pulsedesk [--data DIR] [FILE]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		os.Exit(2)
+	}
+	opts := ui.Options{DataDir: *data, File: fs.Arg(0), Screen: *screen}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		fmt.Fprintf(os.Stderr, "pulsedesk: data folder %s: %v\n", opts.DataDir, err)
+		os.Exit(1)
+	}
 	a := app.NewWithID("org.pulsedesk.app")
-	w := a.NewWindow("PULSE Desk")
-	w.SetContent(widget.NewLabel("PULSE Desk"))
+	w := ui.New(a, opts)
 	w.ShowAndRun()
+	w.Close()
+}
+
+// defaultDataDir is $XDG_DATA_HOME/pulsedesk, else ~/.local/share/pulsedesk.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "pulsedesk")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "pulsedesk")
+	}
+	return "pulsedesk-data"
 }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedImage returns a real printout from shared/data/images (env
+// PULSEDESK_SHARED, else found walking up from here); the test fails
+// without it.
+func sharedImage(t *testing.T, name string) string {
+	t.Helper()
+	var roots []string
+	if s := os.Getenv("PULSEDESK_SHARED"); s != "" {
+		roots = append(roots, s)
+	}
+	dir, _ := filepath.Abs(".")
+	for {
+		roots = append(roots, filepath.Join(dir, "shared"))
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	for _, r := range roots {
+		p := filepath.Join(r, "data", "images", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Fatalf("real printout %s not found (shared/data/images); set PULSEDESK_SHARED", name)
+	return ""
+}
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func lum(img image.Image, x, y int) float64 {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 257
+}
+
+func TestRenderCropRedactOnRealPrintout(t *testing.T) {
+	src := sharedImage(t, "eik_ecg00053.png") // 2200×1700
+	dir := t.TempDir()
+	edits := filepath.Join(dir, "edits.json")
+	os.WriteFile(edits, []byte(`{"version":1,"quarter_turns":1,
+		"crop":{"x0":0.25,"y0":0.1,"x1":0.75,"y1":0.5},
+		"redactions":[{"x0":0.3,"y0":0.2,"x1":0.5,"y1":0.3}],
+		"contrast":0.2,"sharpen":0.4}`), 0o644)
+	out := filepath.Join(dir, "out.png")
+	code, stdout, stderr := runCmd(t, "render", src, "--edits", edits, "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "850×880") {
+		t.Errorf("stdout %q", stdout)
+	}
+	img := readPNG(t, out)
+	// straight frame after a quarter turn: 1700×2200; crop 0.5×0.4 of it
+	if img.Bounds().Size() != (image.Point{850, 880}) {
+		t.Fatalf("crop size %v, want 850×880", img.Bounds().Size())
+	}
+	// redaction straight px (510..850, 440..660) -> output (85..425, 220..440)
+	for _, p := range [][2]int{{86, 221}, {424, 439}, {250, 330}} {
+		if l := lum(img, p[0], p[1]); l > 0.5 {
+			t.Errorf("redacted pixel %v has luminance %.1f, want black", p, l)
+		}
+	}
+	// outside the box the page is mostly light paper
+	light := 0
+	for x := 450; x < 850; x += 10 {
+		if lum(img, x, 300) > 180 {
+			light++
+		}
+	}
+	if light < 20 {
+		t.Errorf("only %d/40 light samples beside the box", light)
+	}
+}
+
+func TestRenderAndOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "note.png")
+	os.WriteFile(txt, []byte("this is not a picture\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"render", txt, "-o", filepath.Join(dir, "o.png")}, 1, "note.png: not an image or PDF"},
+		{[]string{"render", filepath.Join(dir, "none.pdf"), "-o", filepath.Join(dir, "o.png")}, 1, "none.pdf: file not found"},
+		{[]string{"render", txt}, 2, "-o OUT.png is required"},
+		{[]string{"render"}, 2, "exactly one FILE"},
+		{[]string{"render", txt, "-o", "x.png", "--page", "0"}, 2, "--page"},
+		{[]string{"open", dir}, 1, "is a folder"},
+		{[]string{"open"}, 2, "exactly one FILE"},
+		{[]string{"open", txt, "--bogus"}, 2, "bogus"},
+	} {
+		code, _, stderr := runCmd(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.msg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o.png")); err == nil {
+		t.Error("a failed render left an output file")
+	}
+}
+
+func TestRenderBadEditsFile(t *testing.T) {
+	src := sharedImage(t, "eik_ecg00054.png")
+	dir := t.TempDir()
+	edits := filepath.Join(dir, "e.json")
+	os.WriteFile(edits, []byte(`{"version":1,"crop":{"x0":0.8,"y0":0,"x1":0.2,"y1":1}}`), 0o644)
+	code, _, stderr := runCmd(t, "render", src, "--edits", edits, "-o", filepath.Join(dir, "o.png"))
+	if code != 1 || !strings.Contains(stderr, "e.json") || !strings.Contains(stderr, "crop") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestOpenJSON(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "open", sharedImage(t, "dcmplot_anonymous_ecg_3x4_1.pdf"), "--json", "--dpi", "100")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var info openInfo
+	if err := json.Unmarshal([]byte(stdout), &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Kind != "pdf" || info.Pages != 1 || len(info.PageSizes) != 1 {
+		t.Fatalf("%+v", info)
+	}
+	if p := info.PageSizes[0]; p.WidthPx < 1167 || p.WidthPx > 1170 || p.HeightPx < 825 || p.HeightPx > 828 {
+		t.Errorf("page size at 100 DPI %d×%d, want ≈1169×827", p.WidthPx, p.HeightPx)
+	}
+	code, stdout, _ = runCmd(t, "open", sharedImage(t, "eik_ecg00012.jpg"))
+	if code != 0 || !strings.Contains(stdout, "jpeg") || !strings.Contains(stdout, "3776×1898") {
+		t.Errorf("exit %d: %q", code, stdout)
+	}
+}

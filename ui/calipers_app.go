@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"pulsedesk/viewer"
+	"pulsedesk/viewer/calipers"
+)
+
+// caliperState joins the caliper overlay and panel to the open page: the
+// scale belongs to one page in one straight frame (these edits, this size).
+type caliperState struct {
+	overlay *CaliperOverlay
+	panel   *CaliperPanel
+	tab     *container.TabItem
+	note    *widget.Label
+
+	doc   *docState
+	page  int
+	edits viewer.Edits // the geometry the scale and calipers belong to
+	gen   uint64       // bumps when the straight frame changes; stale detections are dropped
+
+	detecting bool // a scale search runs
+	again     bool // the frame changed while it ran
+}
+
+// calibrationDetector finds the scale of the straight frame of page src
+// under the geometry of e (crop excluded). It runs off the UI goroutine.
+// Without a grid the fallback is the render DPI of paged documents (never
+// confirmed).
+var calibrationDetector = func(src image.Image, e viewer.Edits, dpi float64, paged bool) viewer.Calibration {
+	return dpiCalibration(dpi, paged)
+}
+
+// dpiCalibration is the scale a PDF or TIFF rendered at dpi would have if
+// it were printed at 100 %: a last resort, never confirmed.
+func dpiCalibration(dpi float64, paged bool) viewer.Calibration {
+	if !paged || dpi <= 0 {
+		return viewer.Calibration{SpeedMMPerS: calipers.DefaultSpeed, GainMMPerMV: calipers.DefaultGain}
+	}
+	return viewer.Calibration{PxPerMMX: dpi / 25.4, PxPerMMY: dpi / 25.4, DPI: dpi,
+		SpeedMMPerS: calipers.DefaultSpeed, GainMMPerMV: calipers.DefaultGain, Source: viewer.CalibrationDPI}
+}
+
+// buildCalipers makes the caliper overlay and its panel and adds the
+// Calipers tab to the side panel.
+func (a *App) buildCalipers() {
+	cs := &caliperState{overlay: NewCaliperOverlay()}
+	cs.panel = NewCaliperPanel(a.win, a.canvas, cs.overlay)
+	cs.note = widget.NewLabel("")
+	cs.note.Wrapping = fyne.TextWrapWord
+	cs.note.Importance = widget.WarningImportance
+	cs.note.Hide()
+	cs.panel.OnScale = func(calipers.Scale) { a.updateStatus() }
+	a.canvas.AddOverlay(cs.overlay)
+	a.canvas.SetPointerTool(cs.overlay)
+	help := widget.NewLabel("Drag on the page to place a caliper; drag a leg or the bar to move it; arrow keys nudge (Shift: ×10), Tab picks the leg, Delete removes.")
+	help.Wrapping = fyne.TextWrapWord
+	help.Importance = widget.LowImportance
+	cs.tab = container.NewTabItem("Calipers", container.NewVScroll(container.NewVBox(cs.note, cs.panel.Object(), help)))
+	a.tabs.Append(cs.tab)
+	a.calip = cs
+}
+
+// calipersSync follows the open page: a new page starts with no calipers
+// and a fresh scale; a geometry change that moves the straight frame
+// (quarter turn, rotation, perspective, another DPI) resets the scale and
+// removes the calipers with a message; crop, redaction and tone keep both.
+func (a *App) calipersSync() {
+	cs := a.calip
+	if cs == nil {
+		return
+	}
+	if a.canvas.CurrentTool() == ToolOverlay && a.tabs.Selected() != cs.tab {
+		a.tabs.Select(cs.tab)
+	}
+	if a.doc == nil {
+		if cs.doc != nil {
+			cs.doc = nil
+			cs.overlay.Clear()
+			cs.panel.SetScale(calipers.Scale{})
+		}
+		return
+	}
+	st := a.doc
+	w, h := viewer.StraightSize(st.img.Bounds().Dx(), st.img.Bounds().Dy(), st.edits)
+	switch {
+	case cs.doc != st || cs.page != st.page:
+		cs.doc, cs.page = st, st.page
+		a.resetCalipers(w, h, "")
+	default:
+		if bad, why := calipers.Invalidated(cs.edits, st.edits); bad {
+			a.resetCalipers(w, h, why)
+		} else if bad, why := calipers.FrameChanged(cs.overlay.Scale(), w, h); bad {
+			a.resetCalipers(w, h, why)
+		}
+	}
+	cs.edits = cloneEdits(st.edits)
+}
+
+// resetCalipers clears the calipers, empties the scale (keeping speed and
+// gain) and looks for a new one in the background.
+func (a *App) resetCalipers(w, h int, why string) {
+	cs := a.calip
+	cs.gen++
+	hadCalipers := len(cs.overlay.Calipers()) > 0
+	cs.overlay.Clear()
+	old := cs.overlay.Scale()
+	cs.panel.SetScale(calipers.Reset(old, w, h))
+	if why != "" && (old.PxPerMMX > 0 || hadCalipers) {
+		cs.note.SetText(why)
+		cs.note.Show()
+	} else {
+		cs.note.Hide()
+	}
+	a.detectScale(w, h)
+}
+
+// detectScale looks for the scale of the current straight frame in the
+// background, one search at a time: a change while a search runs starts one
+// more search when it ends (a rotation slider being dragged costs one search,
+// not one per step).
+func (a *App) detectScale(w, h int) {
+	cs := a.calip
+	if cs.detecting {
+		cs.again = true
+		return
+	}
+	cs.detecting, cs.again = true, false
+	st := a.doc
+	gen := cs.gen
+	img, edits, dpi, paged := st.img, cloneEdits(st.edits), st.dpi, st.paged
+	edits.Crop = nil
+	a.goWork(func() {
+		cal := calibrationDetector(img, edits, dpi, paged)
+		a.do(func() {
+			cs.detecting = false
+			if cs.again && a.doc != nil {
+				d := a.doc
+				a.detectScale(viewer.StraightSize(d.img.Bounds().Dx(), d.img.Bounds().Dy(), d.edits))
+				return
+			}
+			if cs.gen != gen || a.doc != st {
+				return
+			}
+			s := cs.overlay.Scale()
+			if s.SpeedMMPerS != 0 {
+				cal.SpeedMMPerS = s.SpeedMMPerS
+			}
+			if s.GainMMPerMV != 0 {
+				cal.GainMMPerMV = s.GainMMPerMV
+			}
+			cs.panel.SetScale(calipers.NewScale(calipers.AutoConfirm(cal), w, h))
+			a.updateStatus()
+		})
+	})
+}
+
+// calipersStatus is the scale for the status bar ("7.87 px/mm from the grid").
+func (a *App) calipersStatus() string {
+	if a.calip == nil || a.doc == nil {
+		return ""
+	}
+	s := a.calip.overlay.Scale()
+	if s.PxPerMMX <= 0 {
+		return "no scale"
+	}
+	var src string
+	switch s.Source {
+	case viewer.CalibrationGrid:
+		src = "from grid"
+	case viewer.CalibrationManual:
+		src = "manual"
+	case viewer.CalibrationDPI:
+		src = "from DPI"
+	}
+	out := fmt.Sprintf("%.2f px/mm %s", s.PxPerMMX, src)
+	if !s.Confirmed {
+		out += " (unconfirmed)"
+	}
+	return out
+}
+
+// Measurements are the clinician's caliper measurements on the open page
+// (with heart rate for RR and the QTc shown).
+func (a *App) Measurements() []calipers.Measurement {
+	if a.calip == nil {
+		return nil
+	}
+	return a.calip.panel.Measurements()
+}

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"pulsedesk/viewer"
+	"pulsedesk/viewer/calipers"
+)
+
+// dragFrame drags on the app's canvas from one straight-frame point to
+// another, as the pointer would.
+func dragFrame(a *App, from, to viewer.Point) {
+	m := a.canvas.Mapping()
+	f, t := m.ToWidget(from), m.ToWidget(to)
+	abs := fyne.CurrentApp().Driver().AbsolutePositionForObject(a.canvas)
+	test.Drag(a.win.Canvas(), abs.Add(t), t.X-f.X, t.Y-f.Y)
+}
+
+func TestCalipersInTheApp(t *testing.T) {
+	a := newTestApp(t)
+	openTestFile(t, a, "paperecg_fullScan.png")
+	a.setTool(ToolOverlay)
+	waitIdle(t, a)
+	cs := a.calip
+	if a.tabs.Selected() != cs.tab {
+		t.Fatalf("the Calipers tab is not shown with the caliper tool (tab %q)", a.tabs.Selected().Text)
+	}
+	s := cs.overlay.Scale()
+	if s.FrameW != 2200 || s.FrameH != 1700 {
+		t.Fatalf("scale frame %vx%v, want the page's 2200×1700", s.FrameW, s.FrameH)
+	}
+
+	// Lay a time caliper across 5 large squares (25 mm = 196.85 px at the
+	// page's 200 DPI) and calibrate by hand.
+	span := 25 * 200 / 25.4 / 2200
+	dragFrame(a, viewer.Point{X: 0.2, Y: 0.4}, viewer.Point{X: 0.2 + span, Y: 0.4})
+	waitIdle(t, a)
+	if got := cs.overlay.Calipers(); len(got) != 1 {
+		t.Fatalf("%d calipers after a drag", len(got))
+	}
+	if err := cs.panel.Calibrate(25); err != nil {
+		t.Fatal(err)
+	}
+	s = cs.overlay.Scale()
+	if math.Abs(s.PxPerMMX-200/25.4) > 0.05 || s.Source != viewer.CalibrationManual || !s.Confirmed {
+		t.Fatalf("manual scale %+v, want 7.87 px/mm across, manual, confirmed", s)
+	}
+	if !strings.Contains(a.statusR.Text, "px/mm manual") {
+		t.Errorf("status bar %q does not show the scale", a.statusR.Text)
+	}
+	if ms := cs.overlay.Measurements(); len(ms) != 1 || math.Abs(ms[0].Value-1000) > 1 {
+		t.Fatalf("the calibrating caliper reads %+v, want 1000 ms", ms)
+	}
+
+	// An RR caliper of 0.8 s, placed by drag.
+	cs.panel.tool.SetSelected("RR")
+	dragFrame(a, viewer.Point{X: 0.5, Y: 0.7}, viewer.Point{X: 0.5 + span*0.8, Y: 0.7})
+	ms := cs.overlay.Measurements()
+	if len(ms) != 2 || ms[1].Kind != calipers.KindRR {
+		t.Fatalf("measurements %+v", ms)
+	}
+	res := calipers.Resolution(s.Calibration, float64(a.canvas.Mapping().Zoom()))
+	if math.Abs(ms[1].Value-800) > 2*res.MS+0.5 {
+		t.Errorf("RR %.1f ms, want 800 ± %.1f", ms[1].Value, 2*res.MS)
+	}
+	if !strings.Contains(cs.panel.listText.Text, "RR") || !strings.Contains(cs.panel.listText.Text, "HR") {
+		t.Errorf("measurement list %q", cs.panel.listText.Text)
+	}
+
+	// A crop keeps the scale and the calipers.
+	a.editGeometry(func(e *viewer.Edits) { e.Crop = &viewer.Rect{X0: 0.05, Y0: 0.05, X1: 0.95, Y1: 0.95} })
+	waitIdle(t, a)
+	if len(cs.overlay.Calipers()) != 2 || cs.overlay.Scale().PxPerMMX != s.PxPerMMX || cs.note.Visible() {
+		t.Fatalf("a crop changed the calipers or the scale: %d calipers, %+v", len(cs.overlay.Calipers()), cs.overlay.Scale())
+	}
+	if got := cs.overlay.Measurements()[1].Value; got != ms[1].Value {
+		t.Errorf("RR after crop %.2f, before %.2f", got, ms[1].Value)
+	}
+
+	// A fine rotation resets them with a message.
+	a.editGeometry(func(e *viewer.Edits) { e.Rotation = 1.5 })
+	waitIdle(t, a)
+	if len(cs.overlay.Calipers()) != 0 {
+		t.Errorf("calipers survived a rotation")
+	}
+	if sc := cs.overlay.Scale(); sc.PxPerMMX != 0 || sc.Source == viewer.CalibrationManual {
+		t.Errorf("scale survived a rotation: %+v", sc)
+	}
+	if !cs.note.Visible() || !strings.Contains(cs.note.Text, "rotated") {
+		t.Errorf("no reset message (%v %q)", cs.note.Visible(), cs.note.Text)
+	}
+	w, h := viewer.StraightSize(2200, 1700, a.doc.edits)
+	if sc := cs.overlay.Scale(); int(sc.FrameW) != w || int(sc.FrameH) != h {
+		t.Errorf("scale frame %vx%v after rotation, want %dx%d", sc.FrameW, sc.FrameH, w, h)
+	}
+}
+
+func TestCaliperArrowKeysThroughTheCanvas(t *testing.T) {
+	a := newTestApp(t)
+	openTestFile(t, a, "paperecg_fullScan.png")
+	a.setTool(ToolOverlay)
+	waitIdle(t, a)
+	cs := a.calip
+	cs.panel.SetScale(calipers.NewScale(viewer.Calibration{PxPerMMX: 200 / 25.4, PxPerMMY: 200 / 25.4, Source: viewer.CalibrationManual, Confirmed: true}, 2200, 1700))
+	dragFrame(a, viewer.Point{X: 0.3, Y: 0.5}, viewer.Point{X: 0.4, Y: 0.5})
+	before := cs.overlay.Measurements()[0].Value
+	zoom := float64(a.canvas.Mapping().Zoom())
+	a.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
+	a.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
+	after := cs.overlay.Measurements()[0].Value
+	// two screen units = 2/zoom frame px = 2/zoom/7.874 mm × 40 ms/mm
+	want := before + 2/zoom/(200/25.4)*40
+	if math.Abs(after-want) > 0.01 {
+		t.Errorf("after two right arrows %.2f ms, want %.2f (from %.2f)", after, want, before)
+	}
+}
