@@ -17,15 +17,15 @@ import (
 type Degradation struct {
 	// RotateDeg turns the content by this angle, positive counter-clockwise
 	// on screen. The canvas grows to keep the whole page; new area is white.
-	RotateDeg float64
+	RotateDeg float64 `json:"rotate_deg"`
 	// Perspective moves each corner of the page by up to this fraction of
 	// the shorter side, at random (a phone held off-square).
-	Perspective float64
-	Noise       float64 // standard deviation of Gaussian noise, in 0-255 levels
-	Blur        float64 // Gaussian blur sigma, pixels
-	JPEGQuality int     // 1-100: the page goes through JPEG at this quality
-	PaperTint   float64 // 0-1: how far the paper is toned towards cream
-	Seed        uint64  // seeds the noise and the perspective corners
+	Perspective float64 `json:"perspective"`
+	Noise       float64 `json:"noise"`        // standard deviation of Gaussian noise, in 0-255 levels
+	Blur        float64 `json:"blur"`         // Gaussian blur sigma, pixels
+	JPEGQuality int     `json:"jpeg_quality"` // 1-100: the page goes through JPEG at this quality
+	PaperTint   float64 `json:"paper_tint"`   // 0-1: how far the paper is toned towards cream
+	Seed        uint64  `json:"seed"`         // seeds the noise and the perspective corners
 }
 
 // DegradeTruth maps pixel coordinates of the clean page (Truth

@@ -55,8 +55,7 @@ func Render(rec *Record, opt Options) (*image.NRGBA, *Truth, error) {
 		return nil, nil, fmt.Errorf("render %s: %w", recName(rec), err)
 	}
 	ppm := opt.DPI / 25.4
-	w := int(math.Round(p.wMM * ppm))
-	h := int(math.Round(p.hMM * ppm))
+	w, h := PagePixels(p.wMM, opt.DPI), PagePixels(p.hMM, opt.DPI)
 	if w*h > MaxPixels {
 		return nil, nil, fmt.Errorf("render %s: %dx%d pixels at %g DPI is more than %d", recName(rec), w, h, opt.DPI, MaxPixels)
 	}
@@ -68,6 +67,19 @@ func Render(rec *Record, opt Options) (*image.NRGBA, *Truth, error) {
 	}
 	drawTraces(img, p, ppm, t)
 	return img, t, nil
+}
+
+// PagePixels is the number of pixels a page edge of mm millimetres has at
+// dpi, rounded as MuPDF rounds a page's bounds, so a PDF page rendered by
+// MuPDF and Render at the same DPI have the same size.
+func PagePixels(mm, dpi float64) int {
+	return int(math.Ceil(mm*dpi/25.4 - 0.001))
+}
+
+// PageSizePt is the size of a paper in points (1/72 inch), landscape.
+func PageSizePt(p Paper) (w, h float64) {
+	wm, hm := PageSizeMM(p)
+	return wm * 72 / 25.4, hm * 72 / 25.4
 }
 
 func recName(rec *Record) string {
