@@ -5,34 +5,104 @@ import (
 	"math"
 )
 
-// Grid suppression lightens the printed grid and keeps the trace dark. It
-// works in one of two modes, chosen per image:
+// Grid suppression lightens the printed grid and keeps the trace dark,
+// with one method for coloured and black-and-white grids: value dropout.
 //
-// Colour dropout, when enough of the page is clearly coloured (red, pink,
-// orange, green, blue grids). The grid's hue is the peak of the hue
-// histogram of the saturated pixels. Each pixel near that hue is moved, in
-// proportion to its saturation and the strength, toward a grey of its HSV
-// value max(R,G,B), and lifted toward white: grid ink is bright in at least
-// one channel, while a black trace is dark in all three and keeps its
-// darkness. A trace of another hue (a blue trace on an orange grid) is left
-// alone.
+// A pixel's value V = max(R,G,B) is how much light it reflects in its
+// brightest channel. Grid ink, coloured or grey, is printed light: a red,
+// pink, orange, green or blue grid line is bright in at least one channel,
+// and a photocopied grid is mid-grey. The trace is dark in every channel.
+// The page's dark level D (0.3rd percentile of V) and paper level P (90th
+// percentile) set a threshold T = D + 0.5·(P−D); pixels whose V is above T
+// are lifted toward white (fully from T+12, not at all below T−12), scaled by
+// the strength. Pixels below T — the trace — are left exactly as they were.
 //
-// Intensity dropout, for black-and-white grids (photocopies, faxes). The
-// ink darker than the paper is split in two classes with Otsu's threshold;
-// pixels in the lighter class (the grid lines, usually thinner and lighter
-// than the trace) are lifted toward white. Where the grid is printed as dark
-// as the trace this cannot tell them apart and leaves both.
+// A trace of another colour than the grid (a blue trace on an orange grid)
+// may be lighter than T in V. When the page has a clear grid hue (the peak
+// of the hue histogram of bright, saturated pixels), saturated pixels whose
+// hue is more than 45° from it are protected from the lift.
+//
+// Limits: grid lines printed as dark as the trace (heavy photocopies, dark
+// major lines) stay; light parts of the trace (antialiased edges, a faint
+// trace) are lifted with the grid, so the trace gets a little thinner; a
+// strong shadow across a photo moves P and T, so correct it with auto-levels
+// or brightness first.
 func suppressGrid(img *image.NRGBA, s float64) *image.NRGBA {
 	if s <= 0 {
 		return img
 	}
 	s = math.Min(s, 1)
-	if hue, ok := gridHue(img); ok {
-		colourDropout(img, hue, s)
-	} else {
-		intensityDropout(img, s)
-	}
+	hue, hasHue := gridHue(img)
+	valueDropout(img, s, hue, hasHue)
 	return img
+}
+
+func valueDropout(img *image.NRGBA, s, gridHue float64, hasHue bool) {
+	var hist [256]int
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	step := 1
+	for (w/step)*(h/step) > 1_000_000 {
+		step++
+	}
+	n := 0
+	for y := 0; y < h; y += step {
+		row := img.Pix[y*img.Stride:]
+		for x := 0; x < w; x += step {
+			p := row[4*x : 4*x+3 : 4*x+3]
+			hist[max(p[0], p[1], p[2])]++
+			n++
+		}
+	}
+	pct := func(q float64) int {
+		acc, lim := 0, int(q*float64(n))
+		for v := 0; v < 256; v++ {
+			acc += hist[v]
+			if acc > lim {
+				return v
+			}
+		}
+		return 255
+	}
+	d, p := pct(0.003), pct(0.90)
+	if p-d < 40 {
+		return // no contrast between ink and paper to work with
+	}
+	t := float64(d) + 0.5*float64(p-d)
+	var lift [256]float64
+	for v := range lift {
+		lift[v] = s * clamp01((float64(v)-t+12)/24)
+	}
+	parallelRows(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+			for i := 0; i < len(row); i += 4 {
+				px := row[i : i+3 : i+3]
+				a := lift[max(px[0], px[1], px[2])]
+				if a == 0 {
+					continue
+				}
+				if hasHue {
+					hu, c, _ := rgbHue(px[0], px[1], px[2])
+					if c >= 40 {
+						dh := math.Abs(hu - gridHue)
+						if dh > 180 {
+							dh = 360 - dh
+						}
+						if dh > 45 {
+							a *= clamp01((75 - dh) / 30)
+							if a == 0 {
+								continue
+							}
+						}
+					}
+				}
+				for k := 0; k < 3; k++ {
+					o := float64(px[k])
+					px[k] = uint8(o + (255-o)*a + 0.5)
+				}
+			}
+		}
+	})
 }
 
 // rgbHue returns the hue in degrees [0,360), the chroma and the value.
@@ -55,7 +125,7 @@ func rgbHue(r, g, b uint8) (hue float64, chroma, val int) {
 	return hue, c, int(mx)
 }
 
-// gridHue finds the dominant hue among saturated, not-dark pixels. ok is
+// gridHue finds the dominant hue among saturated, bright pixels. ok is
 // false when fewer than 1 % of the pixels are such (a colourless page).
 func gridHue(img *image.NRGBA) (float64, bool) {
 	var hist [36]int
@@ -70,8 +140,8 @@ func gridHue(img *image.NRGBA) (float64, bool) {
 		for x := 0; x < w; x += step {
 			p := row[4*x : 4*x+3 : 4*x+3]
 			total++
-			hue, c, v := rgbHue(p[0], p[1], p[2])
-			if c >= 30 && v >= 110 {
+			hue, c, _ := rgbHue(p[0], p[1], p[2])
+			if c >= 30 && lumaOf(p[0], p[1], p[2]) >= 120 {
 				hist[int(hue/10)%36]++
 				coloured++
 			}
@@ -99,126 +169,4 @@ func gridHue(img *image.NRGBA) (float64, bool) {
 		hue += 360
 	}
 	return hue, true
-}
-
-func colourDropout(img *image.NRGBA, gridHue, s float64) {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	parallelRows(h, func(y0, y1 int) {
-		for y := y0; y < y1; y++ {
-			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-			for i := 0; i < len(row); i += 4 {
-				p := row[i : i+3 : i+3]
-				hue, c, v := rgbHue(p[0], p[1], p[2])
-				if c < 8 {
-					continue
-				}
-				dh := math.Abs(hue - gridHue)
-				if dh > 180 {
-					dh = 360 - dh
-				}
-				var wh float64
-				switch {
-				case dh <= 30:
-					wh = 1
-				case dh < 60:
-					wh = (60 - dh) / 30
-				default:
-					continue
-				}
-				wc := math.Min(1, float64(c-8)/32)
-				a := s * wh * wc
-				// grey of the HSV value, lifted toward white
-				target := float64(v) + (255-float64(v))*0.6*a
-				for k := 0; k < 3; k++ {
-					o := float64(p[k])
-					p[k] = uint8(o + (target-o)*a + 0.5)
-				}
-			}
-		}
-	})
-}
-
-func intensityDropout(img *image.NRGBA, s float64) {
-	var hist [256]int
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride:]
-		for x := 0; x < w; x++ {
-			p := row[4*x : 4*x+3 : 4*x+3]
-			hist[lumaOf(p[0], p[1], p[2])]++
-		}
-	}
-	// paper: the 75th percentile of luminance; ink: everything clearly darker
-	n := w * h
-	acc, paper := 0, 255
-	for v := 0; v < 256; v++ {
-		acc += hist[v]
-		if acc*4 >= n*3 {
-			paper = v
-			break
-		}
-	}
-	inkMax := paper - 24
-	if inkMax < 16 {
-		return
-	}
-	t := otsu(hist[:inkMax])
-	if t <= 0 {
-		return
-	}
-	var lift [256]uint8
-	for v := 0; v < 256; v++ {
-		// ramp from t-6 (kept) to t+10 (fully lifted)
-		a := clamp01((float64(v)-float64(t)+6)/16) * s
-		lift[v] = uint8(float64(v) + (255-float64(v))*a + 0.5)
-	}
-	parallelRows(h, func(y0, y1 int) {
-		for y := y0; y < y1; y++ {
-			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-			for i := 0; i < len(row); i += 4 {
-				p := row[i : i+3 : i+3]
-				l := lumaOf(p[0], p[1], p[2])
-				d := int(lift[l]) - int(l)
-				if d == 0 {
-					continue
-				}
-				for k := 0; k < 3; k++ {
-					p[k] = uint8(min(255, int(p[k])+d))
-				}
-			}
-		}
-	})
-}
-
-// otsu returns the threshold splitting hist into two classes with the
-// largest between-class variance.
-func otsu(hist []int) int {
-	total, sum := 0, 0.0
-	for v, c := range hist {
-		total += c
-		sum += float64(v * c)
-	}
-	if total == 0 {
-		return 0
-	}
-	best, bestVar := 0, -1.0
-	wB, sumB := 0, 0.0
-	for v, c := range hist {
-		wB += c
-		if wB == 0 {
-			continue
-		}
-		wF := total - wB
-		if wF == 0 {
-			break
-		}
-		sumB += float64(v * c)
-		mB := sumB / float64(wB)
-		mF := (sum - sumB) / float64(wF)
-		bv := float64(wB) * float64(wF) * (mB - mF) * (mB - mF)
-		if bv > bestVar {
-			bestVar, best = bv, v
-		}
-	}
-	return best + 1
 }
