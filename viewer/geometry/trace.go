@@ -46,7 +46,7 @@ func (pl *planes) darkMask(f int, thr float64, gridDom int) *traceMask {
 	}
 	w, h := (pl.w+f-1)/f, (pl.h+f-1)/f
 	tm := &traceMask{w: w, h: h, f: f, m: make([]bool, w*h)}
-	t1, t2 := int(thr), int(2*thr)
+	t1, t2 := int(thr), int(1.6*thr)
 	for y := 0; y < pl.h; y++ {
 		lo, hi, dom := pl.lo[y*pl.w:(y+1)*pl.w], pl.hi[y*pl.w:(y+1)*pl.w], pl.dom[y*pl.w:(y+1)*pl.w]
 		row := tm.m[(y/f)*w:]
@@ -58,6 +58,36 @@ func (pl *planes) darkMask(f int, thr float64, gridDom int) *traceMask {
 		}
 	}
 	return tm
+}
+
+// paperSpread estimates the noise of the paper: the spread of the largest
+// channel over pixels near the paper level.
+func paperSpread(pl *planes, paper float64) float64 {
+	var hist [256]int
+	n := 0
+	step := max(1, len(pl.hi)/200000)
+	for i := 0; i < len(pl.hi); i += step {
+		if v := pl.hi[i]; float64(v) > paper-40 {
+			hist[v]++
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	// Distance from the median down to the 16th percentile: one sigma.
+	c, p16, p50 := 0, -1, -1
+	for v, k := range hist {
+		c += k
+		if p16 < 0 && c >= n*16/100 {
+			p16 = v
+		}
+		if p50 < 0 && c >= n/2 {
+			p50 = v
+			break
+		}
+	}
+	return math.Min(20, float64(p50-p16))
 }
 
 // traceGridSplit splits the inked pixels of a grey-grid page in two by
@@ -255,10 +285,13 @@ func traceMaskFor(pl *planes, g Grid) (*traceMask, float64) {
 	// The trace is dark in every channel. A coloured grid is bright in its
 	// own channel, so a generous threshold keeps faint thin traces; a grey
 	// or black grid needs the threshold under the grid's own darkness.
-	thr := paper * 0.7
+	thr := paper * 0.6
 	if gridDom < 0 && g.Found {
 		thr = math.Min(paper*0.6, traceGridSplit(pl, paper))
 	}
+	// Noise pulls light grid pixels down towards the threshold: keep clear
+	// of it by twice the paper's spread.
+	thr -= 2 * paperSpread(pl, paper)
 	var tm *traceMask
 	for try := 0; try < 4; try++ {
 		tm = pl.darkMask(f, thr, gridDom)
@@ -370,7 +403,10 @@ func analyzeMask(tm *traceMask, mmPx float64, pw, ph int) traceLayout {
 				}
 				ov := min(c.y1, t.y1) - max(c.y0, t.y0)
 				gap := max(c.x0-t.x1, t.x0-c.x1)
-				if 10*ov >= 3*min(c.h(), t.h()) && float64(gap) <= near {
+				// Beyond the ends of the rows only pieces that run along
+				// them (not slivers of vertical grid lines).
+				outside := c.x0 < box.Min.X || c.x1 > box.Max.X
+				if 10*ov >= 3*min(c.h(), t.h()) && float64(gap) <= near && (!outside || 2*c.w() >= c.h()) {
 					c.trace = true
 					box = box.Union(image.Rect(c.x0, c.y0, c.x1, c.y1))
 					break
