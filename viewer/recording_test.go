@@ -32,8 +32,11 @@ func gridPeriodX(img *image.NRGBA, y0, y1 int, lo, hi float64) float64 {
 	mean /= float64(w)
 	power := func(P float64) float64 {
 		var s complex128
-		for x, v := range prof {
-			s += complex(v-mean, 0) * cmplx.Exp(complex(0, -2*math.Pi*float64(x)/P))
+		ph := complex(1, 0)
+		step := cmplx.Exp(complex(0, -2*math.Pi/P))
+		for _, v := range prof {
+			s += complex(v-mean, 0) * ph
+			ph *= step
 		}
 		return cmplx.Abs(s)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image"
 	"image/jpeg"
 	"image/png"
 	"math"
@@ -114,6 +115,30 @@ func TestSynthDegradedAndFormats(t *testing.T) {
 		if extra != nil && (!ok || w <= 842) {
 			t.Errorf("rotated PDF page %gx%g pt", w, h)
 		}
+	}
+}
+
+func TestSynthPalettePNG(t *testing.T) {
+	dir := t.TempDir()
+	full, pal := filepath.Join(dir, "full.png"), filepath.Join(dir, "pal.png")
+	for _, a := range [][]string{{"-o", full}, {"-o", pal, "--palette"}} {
+		if code, _, errs := runSynthCmd(t, append([]string{synthRecord, "--dpi", "100"}, a...)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+	}
+	f, _ := os.Open(pal)
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := img.(*image.Paletted); !ok {
+		t.Errorf("--palette wrote a %T", img)
+	}
+	a, _ := os.Stat(full)
+	b, _ := os.Stat(pal)
+	if b.Size()*2 > a.Size() {
+		t.Errorf("palette PNG %d bytes, full %d", b.Size(), a.Size())
 	}
 }
 
