@@ -45,7 +45,7 @@ fmt-check:
 vet: deps-build
 	$(GO) vet -tags $(TAGS) ./...
 
-test-unit: deps-test
+test-unit: deps-test ollama
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 25m ./...
 
 # The geometry accuracy sweep (seeded subset), without the race detector to keep CI short.
@@ -58,7 +58,7 @@ fuzz: deps-test
 
 test: fmt-check vet test-unit test-geometry fuzz
 
-bench: deps-test
+bench: deps-test ollama
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count=1 -timeout 60m ./...
 
 # --- screenshots of the real app under Xvfb, into docs/ ---

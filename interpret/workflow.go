@@ -436,3 +436,10 @@ func (s *Session) stream(ctx context.Context, cv *Conversation, task, parent str
 	}
 	return &Run{Result: res, Stored: closed, Model: cv.model}, nil
 }
+
+// Conversation is the chat of the last Ask (nil before one).
+func (s *Session) Conversation() *Conversation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conv
+}

@@ -28,6 +28,14 @@ func openTest(t testing.TB) *Store {
 // testPNG makes a small real PNG whose pixels depend on seed.
 func testPNG(t testing.TB, w, h int, seed byte) []byte {
 	t.Helper()
+	b, err := makePNG(w, h, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func makePNG(w, h int, seed byte) ([]byte, error) {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -35,10 +43,8 @@ func testPNG(t testing.TB, w, h int, seed byte) []byte {
 		}
 	}
 	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	err := png.Encode(&b, img)
+	return b.Bytes(), err
 }
 
 func TestEveryPooledConnectionHasThePragmas(t *testing.T) {

@@ -1,6 +1,12 @@
 package viewer
 
-import "image"
+import (
+	"errors"
+	"image"
+	"sync"
+
+	"pulsedesk/viewer/ecgpaper"
+)
 
 // pager is one opened document's pages. Every kind of document (raster
 // images, PDF and TIFF through MuPDF, recordings drawn onto paper) provides
@@ -13,7 +19,67 @@ type pager interface {
 }
 
 // openRecording opens a signal recording (a WFDB header or a DICOM
-// waveform) as pages of ECG paper.
+// waveform) as one page of ECG paper: a 3x4 printout with a lead II rhythm
+// strip (or one strip per lead for a record without the twelve standard
+// leads) on A4 landscape, 25 mm/s, 10 mm/mV, red grid.
 func openRecording(path string, kind Kind) (pager, error) {
-	return nil, newErr(path, ErrUnsupported, "%s recordings are not supported in this build", kind)
+	var rec *ecgpaper.Record
+	var err error
+	switch kind {
+	case KindDICOM:
+		rec, err = ecgpaper.ReadDICOM(path)
+	default:
+		rec, err = ecgpaper.ReadWFDB(path)
+	}
+	if err != nil {
+		problem := ErrTruncated
+		if errors.Is(err, ecgpaper.ErrNotRecording) {
+			problem = ErrNotDocument
+		}
+		return nil, &Error{Path: path, Problem: problem, Err: err}
+	}
+	return &recordingPager{rec: rec, opt: ecgpaper.Options{Layout: ecgpaper.Layout3x4}}, nil
+}
+
+// recordingPager draws a recording on paper, keeping the last render.
+type recordingPager struct {
+	rec *ecgpaper.Record
+	opt ecgpaper.Options
+
+	mu      sync.Mutex
+	lastDPI float64
+	last    image.Image
+}
+
+func (p *recordingPager) NumPages() int { return 1 }
+
+func (p *recordingPager) Render(page int, dpi float64) (image.Image, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if dpi <= 0 {
+		dpi = DefaultDPI
+	}
+	if p.last != nil && p.lastDPI == dpi {
+		return p.last, nil
+	}
+	opt := p.opt
+	opt.DPI = dpi
+	img, _, err := ecgpaper.Render(p.rec, opt)
+	if err != nil {
+		return nil, err
+	}
+	p.last, p.lastDPI = img, dpi
+	return img, nil
+}
+
+func (p *recordingPager) PageSizePt(page int) (w, h float64, ok bool) {
+	w, h = ecgpaper.PageSizePt(ecgpaper.PaperA4)
+	return w, h, true
+}
+
+func (p *recordingPager) Close() error {
+	p.mu.Lock()
+	p.last = nil
+	p.mu.Unlock()
+	return nil
 }

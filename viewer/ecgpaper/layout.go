@@ -70,8 +70,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.DPI == 0 {
 		o.DPI = 200
 	}
-	if !(o.DPI >= 50 && o.DPI <= 1200) {
-		return o, fmt.Errorf("DPI %g is out of range (50-1200)", o.DPI)
+	if !(o.DPI >= 10 && o.DPI <= 1200) {
+		return o, fmt.Errorf("DPI %g is out of range (10-1200)", o.DPI)
 	}
 	if o.SpeedMMPerS == 0 {
 		o.SpeedMMPerS = 25

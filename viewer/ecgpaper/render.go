@@ -55,8 +55,7 @@ func Render(rec *Record, opt Options) (*image.NRGBA, *Truth, error) {
 		return nil, nil, fmt.Errorf("render %s: %w", recName(rec), err)
 	}
 	ppm := opt.DPI / 25.4
-	w := int(math.Round(p.wMM * ppm))
-	h := int(math.Round(p.hMM * ppm))
+	w, h := PagePixels(p.wMM, opt.DPI), PagePixels(p.hMM, opt.DPI)
 	if w*h > MaxPixels {
 		return nil, nil, fmt.Errorf("render %s: %dx%d pixels at %g DPI is more than %d", recName(rec), w, h, opt.DPI, MaxPixels)
 	}
@@ -68,6 +67,19 @@ func Render(rec *Record, opt Options) (*image.NRGBA, *Truth, error) {
 	}
 	drawTraces(img, p, ppm, t)
 	return img, t, nil
+}
+
+// PagePixels is the number of pixels a page edge of mm millimetres has at
+// dpi, rounded as MuPDF rounds a page's bounds, so a PDF page rendered by
+// MuPDF and Render at the same DPI have the same size.
+func PagePixels(mm, dpi float64) int {
+	return int(math.Ceil(mm*dpi/25.4 - 0.001))
+}
+
+// PageSizePt is the size of a paper in points (1/72 inch), landscape.
+func PageSizePt(p Paper) (w, h float64) {
+	wm, hm := PageSizeMM(p)
+	return wm * 72 / 25.4, hm * 72 / 25.4
 }
 
 func recName(rec *Record) string {
@@ -189,11 +201,21 @@ func drawGrid(img *image.NRGBA, p *page, ppm float64) {
 		dst[1] = uint8(float32(dst[1])*(1-a) + float32(c.G)*a + 0.5)
 		dst[2] = uint8(float32(dst[2])*(1-a) + float32(c.B)*a + 0.5)
 	}
+	// Rows crossed by no horizontal line are all alike: draw one, copy it.
+	var plain []uint8
 	for y := 0; y < h; y++ {
 		if rowIn[y] == 0 {
 			continue
 		}
-		row := img.Pix[y*img.Stride:]
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		isPlain := rowIn[y] == 1 && rowMajor[y] == 0 && (rowMinor == nil || rowMinor[y] == 0)
+		if isPlain && plain != nil {
+			copy(row, plain)
+			continue
+		}
+		if isPlain {
+			plain = row
+		}
 		for x := 0; x < w; x++ {
 			if colIn[x] == 0 {
 				continue
