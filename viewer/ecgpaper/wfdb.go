@@ -70,7 +70,7 @@ func ReadWFDB(headerPath string) (*Record, error) {
 	rec := &Record{Name: h.Name, Fs: h.Fs, Age: -1, Comments: h.Comments, Source: headerPath}
 	applyComments(rec, h.Comments)
 	if err := readSignals(rec, h, filepath.Dir(headerPath)); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("WFDB header %s: %w", headerPath, err)
 	}
 	return rec, nil
 }
@@ -355,48 +355,48 @@ func readSignals(rec *Record, h *wfdbHeader, dir string) error {
 		for _, i := range g.idx[1:] {
 			s := h.Signals[i]
 			if s.Format != first.Format || s.Offset != first.Offset {
-				return fmt.Errorf("WFDB record %s: signals in %s have different formats", h.Name, g.file)
+				return fmt.Errorf("record %s: signals in %s have different formats", h.Name, g.file)
 			}
 		}
 		for _, i := range g.idx {
 			if h.Signals[i].SPF != 1 {
-				return fmt.Errorf("WFDB record %s: signal %d has %d samples per frame (multi-frequency records are not supported)", h.Name, i, h.Signals[i].SPF)
+				return fmt.Errorf("record %s: signal %d has %d samples per frame (multi-frequency records are not supported)", h.Name, i, h.Signals[i].SPF)
 			}
 		}
 		raw, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("WFDB record %s: signal file: %w", h.Name, err)
+			return fmt.Errorf("record %s: signal file: %w", h.Name, err)
 		}
 		offset := first.Offset
 		if strings.EqualFold(filepath.Ext(g.file), ".mat") {
 			m, err := parseMAT4Header(raw)
 			if err != nil {
-				return fmt.Errorf("WFDB signal file %s: %w", path, err)
+				return fmt.Errorf("signal file %s: %w", path, err)
 			}
 			if m.rows != len(g.idx) {
-				return fmt.Errorf("WFDB signal file %s: MATLAB matrix has %d rows, the header names %d signals", path, m.rows, len(g.idx))
+				return fmt.Errorf("signal file %s: MATLAB matrix has %d rows, the header names %d signals", path, m.rows, len(g.idx))
 			}
 			if offset == 0 {
 				offset = int64(m.dataOffset)
 			}
 			if offset != int64(m.dataOffset) {
-				return fmt.Errorf("WFDB signal file %s: header byte offset %d, MATLAB data starts at %d", path, offset, m.dataOffset)
+				return fmt.Errorf("signal file %s: header byte offset %d, MATLAB data starts at %d", path, offset, m.dataOffset)
 			}
 			if (first.Format == 16 && m.elem != matInt16) || (first.Format == 32 && m.elem != matInt32) {
-				return fmt.Errorf("WFDB signal file %s: MATLAB element type %s does not match format %d", path, m.elem, first.Format)
+				return fmt.Errorf("signal file %s: MATLAB element type %s does not match format %d", path, m.elem, first.Format)
 			}
 			if h.NSamp == 0 {
 				h.NSamp = m.cols
 			}
 		}
 		if offset > int64(len(raw)) {
-			return fmt.Errorf("WFDB signal file %s: byte offset %d beyond the end (%d bytes)", path, offset, len(raw))
+			return fmt.Errorf("signal file %s: byte offset %d beyond the end (%d bytes)", path, offset, len(raw))
 		}
 		body := raw[offset:]
 		nch := len(g.idx)
 		avail, err := samplesIn(first.Format, len(body))
 		if err != nil {
-			return fmt.Errorf("WFDB signal file %s: %w", path, err)
+			return fmt.Errorf("signal file %s: %w", path, err)
 		}
 		frames := avail / nch
 		nsamp := h.NSamp
@@ -404,10 +404,10 @@ func readSignals(rec *Record, h *wfdbHeader, dir string) error {
 			nsamp = frames
 		}
 		if frames < nsamp {
-			return fmt.Errorf("WFDB signal file %s: holds %d samples per signal, the header announces %d", path, frames, nsamp)
+			return fmt.Errorf("signal file %s: holds %d samples per signal, the header announces %d", path, frames, nsamp)
 		}
 		if nsamp > maxSamples {
-			return fmt.Errorf("WFDB signal file %s: %d samples per signal is more than %d", path, nsamp, maxSamples)
+			return fmt.Errorf("signal file %s: %d samples per signal is more than %d", path, nsamp, maxSamples)
 		}
 		flat, missing := decodeSamples(first.Format, body, nsamp*nch)
 		for c, si := range g.idx {
@@ -417,7 +417,7 @@ func readSignals(rec *Record, h *wfdbHeader, dir string) error {
 				sum += int64(flat[k*nch+c])
 			}
 			if s.HasChecksum && uint16(sum) != uint16(s.Checksum) {
-				return fmt.Errorf("WFDB signal file %s: checksum mismatch for signal %d (%s): header says %d, data sums to %d", path, si, s.Desc, s.Checksum, int16(uint16(sum)))
+				return fmt.Errorf("signal file %s: checksum mismatch for signal %d (%s): header says %d, data sums to %d", path, si, s.Desc, s.Checksum, int16(uint16(sum)))
 			}
 			scale, ok := unitScale(s.Units)
 			if !ok {
@@ -445,7 +445,7 @@ func readSignals(rec *Record, h *wfdbHeader, dir string) error {
 		}
 	}
 	if len(rec.Leads) == 0 {
-		return fmt.Errorf("WFDB record %s: no voltage signals", h.Name)
+		return fmt.Errorf("record %s: no voltage signals", h.Name)
 	}
 	return nil
 }
