@@ -18,6 +18,9 @@ type pager interface {
 	Close() error
 }
 
+// recordingSeconds is how much of a WFDB record is read to draw it.
+const recordingSeconds = 60
+
 // openRecording opens a signal recording (a WFDB header or a DICOM
 // waveform) as one page of ECG paper: a 3x4 printout with a lead II rhythm
 // strip (or one strip per lead for a record without the twelve standard
@@ -29,7 +32,9 @@ func openRecording(path string, kind Kind) (pager, error) {
 	case KindDICOM:
 		rec, err = ecgpaper.ReadDICOM(path)
 	default:
-		rec, err = ecgpaper.ReadWFDB(path)
+		// A printout shows 10 s; a long Holter record is read no further
+		// than its first minute.
+		rec, err = ecgpaper.ReadWFDBFirst(path, recordingSeconds)
 	}
 	if err != nil {
 		problem := ErrTruncated
