@@ -133,6 +133,17 @@ func TestOpenDICOMRecording(t *testing.T) {
 	if b := im.Bounds(); b.Dx() != ecgpaper.PagePixels(297, 100) || b.Dy() != ecgpaper.PagePixels(210, 100) {
 		t.Fatalf("DICOM page %v", b)
 	}
+	th, err := d.Thumbnail(0, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := th.Bounds(); max(b.Dx(), b.Dy()) > 257 || max(b.Dx(), b.Dy()) < 250 {
+		t.Errorf("thumbnail %v", b)
+	}
+	again, err := d.Render(0, 100)
+	if err != nil || again != im {
+		t.Errorf("the page was drawn again after its thumbnail (%v)", err)
+	}
 }
 
 func TestOpenLongRecordingReadsItsStart(t *testing.T) {
