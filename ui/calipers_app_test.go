@@ -35,6 +35,13 @@ func TestCalipersInTheApp(t *testing.T) {
 	if s.FrameW != 2200 || s.FrameH != 1700 {
 		t.Fatalf("scale frame %vx%v, want the page's 2200×1700", s.FrameW, s.FrameH)
 	}
+	// The page is a 200 DPI export: its grid gives 7.87 px/mm, shown plainly.
+	if s.Source != viewer.CalibrationGrid || math.Abs(s.PxPerMMX-200/25.4) > 0.05 || math.Abs(s.PxPerMMY-200/25.4) > 0.05 {
+		t.Fatalf("scale from the grid %+v, want 7.87 px/mm", s)
+	}
+	if !strings.Contains(cs.panel.scaleText.Text, "7.87 px/mm, from the grid, confidence") || !strings.Contains(a.statusR.Text, "7.87 px/mm from grid") {
+		t.Errorf("scale shown as %q, status %q", cs.panel.scaleText.Text, a.statusR.Text)
+	}
 
 	// Lay a time caliper across 5 large squares (25 mm = 196.85 px at the
 	// page's 200 DPI) and calibrate by hand.
@@ -89,8 +96,8 @@ func TestCalipersInTheApp(t *testing.T) {
 	if len(cs.overlay.Calipers()) != 0 {
 		t.Errorf("calipers survived a rotation")
 	}
-	if sc := cs.overlay.Scale(); sc.PxPerMMX != 0 || sc.Source == viewer.CalibrationManual {
-		t.Errorf("scale survived a rotation: %+v", sc)
+	if sc := cs.overlay.Scale(); sc.Source != viewer.CalibrationGrid || math.Abs(sc.PxPerMMX-200/25.4) > 0.05 {
+		t.Errorf("the manual scale survived a rotation, or the grid was not measured again: %+v", sc)
 	}
 	if !cs.note.Visible() || !strings.Contains(cs.note.Text, "rotated") {
 		t.Errorf("no reset message (%v %q)", cs.note.Visible(), cs.note.Text)

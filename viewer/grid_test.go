@@ -47,9 +47,9 @@ func TestGridSuppressionColouredGrids(t *testing.T) {
 		return c >= 40 && v >= 150
 	}
 	blackTrace := func(r, g, b uint8) bool { return max(r, g, b) < 70 }
-	// a pale blue-grey grid under a dark blue trace
-	bluishGrid := func(r, g, b uint8) bool { return int(b) >= int(r)+12 && lumaOf(r, g, b) >= 150 }
-	darkTrace := func(r, g, b uint8) bool { return lumaOf(r, g, b) < 70 }
+	// a dense blue grid, pale minor and dark major lines, under a black trace
+	bluishGrid := func(r, g, b uint8) bool { return int(b) >= int(r)+12 }
+	darkTrace := func(r, g, b uint8) bool { _, c, v := rgbHue(r, g, b); return c < 25 && v < 70 }
 	for _, c := range []struct {
 		file, grid      string
 		isGrid, isTrace func(r, g, b uint8) bool
