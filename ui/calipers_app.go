@@ -12,6 +12,7 @@ import (
 	"pulsedesk/interpret"
 	"pulsedesk/viewer"
 	"pulsedesk/viewer/calipers"
+	"pulsedesk/viewer/geometry"
 )
 
 // caliperState joins the caliper overlay and panel to the open page: the
@@ -38,10 +39,18 @@ type caliperState struct {
 }
 
 // calibrationDetector finds the scale of the straight frame of page src
-// under the geometry of e (crop excluded). It runs off the UI goroutine.
-// Without a grid the fallback is the render DPI of paged documents (never
-// confirmed).
+// under the geometry of e (crop excluded) from its printed grid. It runs off
+// the UI goroutine. Without a grid the fallback is the render DPI of paged
+// documents (never confirmed).
 var calibrationDetector = func(src image.Image, e viewer.Edits, dpi float64, paged bool) viewer.Calibration {
+	e.Crop = nil
+	if g := geometry.DetectGrid(viewer.ApplyGeometry(src, e)); g.Found {
+		cal := g.Calibration()
+		if paged {
+			cal.DPI = dpi
+		}
+		return cal
+	}
 	return dpiCalibration(dpi, paged)
 }
 

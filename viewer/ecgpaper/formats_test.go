@@ -129,3 +129,42 @@ func TestSeparateFilesAndGaps(t *testing.T) {
 		t.Errorf("MAT mismatch: %v", err)
 	}
 }
+
+func TestReadFirstSeconds(t *testing.T) {
+	dir := sharedSignals(t)
+	full := mustRead(t, filepath.Join(dir, "100.hea"))
+	head, err := ReadRecordFirst(filepath.Join(dir, "100.hea"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(head.Leads) != 2 || len(head.Leads[0].MV) != 3600 || len(head.Leads[1].MV) != 3600 {
+		t.Fatalf("first 10 s: %d leads of %d samples", len(head.Leads), len(head.Leads[0].MV))
+	}
+	for c := range head.Leads {
+		for k, v := range head.Leads[c].MV {
+			if v != full.Leads[c].MV[k] {
+				t.Fatalf("lead %d sample %d: %g vs %g", c, k, v, full.Leads[c].MV[k])
+			}
+		}
+	}
+	// Damage past the window: the window reads, the whole record does not.
+	tmp := t.TempDir()
+	h, _ := os.ReadFile(filepath.Join("testdata", "00001_lr.hea"))
+	d, _ := os.ReadFile(filepath.Join("testdata", "00001_lr.dat"))
+	d[len(d)-2] ^= 0x40
+	os.WriteFile(filepath.Join(tmp, "00001_lr.hea"), h, 0o644)
+	os.WriteFile(filepath.Join(tmp, "00001_lr.dat"), d, 0o644)
+	if r, err := ReadRecordFirst(filepath.Join(tmp, "00001_lr.dat"), 2.5); err != nil || r.Samples() != 250 {
+		t.Errorf("window read: %v", err)
+	}
+	if _, err := ReadRecord(filepath.Join(tmp, "00001_lr.hea")); err == nil {
+		t.Error("damaged record read whole without a checksum error")
+	}
+	dcm, err := ReadRecordFirst(filepath.Join(dir, "dicom", "anonymous_ecg.dcm"), 4)
+	if err != nil || dcm.Samples() != 4000 {
+		t.Errorf("DICOM first 4 s: %v", err)
+	}
+	if _, err := ReadRecordFirst(filepath.Join(dir, "100.hea"), 0); err == nil {
+		t.Error("0 seconds accepted")
+	}
+}
