@@ -312,7 +312,7 @@ func layoutPage(rec *Record, opt Options) (*page, error) {
 				x0: x0, x1: x0 + w, top: rowTop, bot: rowTop + pitch, baseline: base,
 				t0: t0, t1: t1, s0: s0, s1: s1,
 				offsetMV: medianOf(rec.Leads[li].MV[s0:s1]),
-				labelX:   x0 + 1, labelY: base - 0.45*pitch,
+				labelX:   x0 + 1, labelY: base - 6,
 			}
 			if pn.labelY < rowTop+labelSizeMM {
 				pn.labelY = rowTop + labelSizeMM
