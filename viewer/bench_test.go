@@ -153,3 +153,25 @@ func TestPeakMemoryChild(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRenderPDF200(b *testing.B) {
+	d, err := Open(sample(b, "dcmplot_anonymous_ecg_3x4_1.pdf"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.Run("in-process", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := d.Render(0, 200); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("isolated", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := d.RenderIsolated(0, 200); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

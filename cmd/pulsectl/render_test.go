@@ -181,7 +181,7 @@ func TestRenderQuarterTurnCropAt100And300DPI(t *testing.T) {
 	}
 	lo, hi := imgs[0], imgs[1]
 	lb := lo.Bounds().Size()
-	if hb := hi.Bounds().Size(); abs(hb.X-3*lb.X) > 4 || abs(hb.Y-3*lb.Y) > 4 {
+	if hb := hi.Bounds().Size(); absDiffInt(hb.X-3*lb.X) > 4 || absDiffInt(hb.Y-3*lb.Y) > 4 {
 		t.Fatalf("sizes %v and %v are not 1:3", lb, hb)
 	}
 	down := imaging.Resize(hi, lb.X, lb.Y, imaging.Box)
@@ -252,7 +252,7 @@ func TestRenderGridSuppression(t *testing.T) {
 	}
 }
 
-func abs(v int) int {
+func absDiffInt(v int) int {
 	if v < 0 {
 		return -v
 	}
