@@ -66,6 +66,13 @@ type Options struct {
 	NoHeader     bool      // leave out the header text
 }
 
+// Validate reports the first option out of range (zero fields take their
+// defaults).
+func (o Options) Validate() error {
+	_, err := o.withDefaults()
+	return err
+}
+
 func (o Options) withDefaults() (Options, error) {
 	if o.DPI == 0 {
 		o.DPI = 200
