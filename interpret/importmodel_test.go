@@ -12,6 +12,7 @@ import (
 	"github.com/ollama/ollama/api"
 	"github.com/ollama/ollama/fs/ggml"
 	"github.com/ollama/ollama/parser"
+	"github.com/ollama/ollama/template"
 
 	"pulsedesk/assets"
 	"pulsedesk/interpret/ollamatest"
@@ -162,5 +163,36 @@ func TestPull(t *testing.T) {
 	}
 	if err := c.Pull(context.Background(), "nosuchmodel", nil); err == nil || !strings.Contains(err.Error(), "file does not exist") {
 		t.Errorf("pull of an unknown model: %v", err)
+	}
+}
+
+// Modelfile.pulse's template, rendered by Ollama's own template package
+// with the messages Ollama builds (the image tag "[img-0]" put before the
+// text), gives the llava_v1 prompt PULSE was trained on.
+func TestModelfileTemplateRendersLlavaV1(t *testing.T) {
+	mf := PULSEModelfile()
+	tmpl, err := template.Parse(mf.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "Please write a clinical report based on this ECG image."
+	msgs := []api.Message{
+		{Role: "system", Content: mf.System},
+		{Role: "user", Content: "[img-0]" + "\n" + q}, // what Ollama makes of "\n"+q with one image
+		{Role: "assistant", Content: "Sinus rhythm."},
+		{Role: "user", Content: "Rate?"},
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, template.Values{Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	want := mf.System + " USER: [img-0]\n" + q + " ASSISTANT: Sinus rhythm.</s>USER: Rate? ASSISTANT:"
+	if b.String() != want {
+		t.Errorf("rendered\n%q\nwant\n%q", b.String(), want)
+	}
+	b.Reset()
+	tmpl.Execute(&b, template.Values{Messages: msgs[:2]})
+	if want := mf.System + " USER: [img-0]\n" + q + " ASSISTANT:"; b.String() != want {
+		t.Errorf("first turn\n%q\nwant\n%q", b.String(), want)
 	}
 }

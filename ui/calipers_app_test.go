@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"pulsedesk/interpret"
 	"pulsedesk/viewer"
 	"pulsedesk/viewer/calipers"
 )
@@ -117,5 +118,50 @@ func TestCaliperArrowKeysThroughTheCanvas(t *testing.T) {
 	want := before + 2/zoom/(200/25.4)*40
 	if math.Abs(after-want) > 0.01 {
 		t.Errorf("after two right arrows %.2f ms, want %.2f (from %.2f)", after, want, before)
+	}
+}
+
+func TestMeasurementsInReportAndInterpret(t *testing.T) {
+	a := newTestApp(t)
+	openTestFile(t, a, "paperecg_fullScan.png")
+	a.setTool(ToolOverlay)
+	waitIdle(t, a)
+	cs := a.calip
+	if !strings.Contains(cs.report.Text, "No measurements") {
+		t.Errorf("empty report list %q", cs.report.Text)
+	}
+	// An unconfirmed scale: measurements are listed but not offered to the model.
+	cs.panel.SetScale(calipers.NewScale(viewer.Calibration{PxPerMMX: 200 / 25.4, PxPerMMY: 200 / 25.4, Source: viewer.CalibrationDPI, DPI: 200}, 2200, 1700))
+	cs.panel.tool.SetSelected("QT")
+	span := 0.4 * 25 * 200 / 25.4 / 2200 // 400 ms
+	dragFrame(a, viewer.Point{X: 0.3, Y: 0.5}, viewer.Point{X: 0.3 + span, Y: 0.5})
+	if !strings.Contains(cs.report.Text, "QT 40") || !strings.Contains(cs.report.Text, "unconfirmed scale") {
+		t.Errorf("report list %q", cs.report.Text)
+	}
+	cs.ask.SetChecked(true)
+	if ms, ok := a.QuestionMeasurements(); ok || len(ms) != 0 {
+		t.Errorf("unconfirmed measurements offered to the model: %+v", ms)
+	}
+	if !strings.Contains(cs.askLine.Text, "No confirmed measurement") {
+		t.Errorf("interpret line %q", cs.askLine.Text)
+	}
+	// Confirm by hand (same scale, manual): now they go, and say so.
+	cs.panel.SetScale(calipers.NewScale(viewer.Calibration{PxPerMMX: 200 / 25.4, PxPerMMY: 200 / 25.4, Source: viewer.CalibrationManual, Confirmed: true}, 2200, 1700))
+	a.refreshMeasurementViews()
+	ms, ok := a.QuestionMeasurements()
+	if !ok || len(ms) != 1 || ms[0].Name != "QT" || math.Abs(ms[0].Value-400) > 3 {
+		t.Fatalf("question measurements %+v %v", ms, ok)
+	}
+	if !strings.HasPrefix(cs.askLine.Text, "The model will be told: measured: QT 4") {
+		t.Errorf("interpret line %q", cs.askLine.Text)
+	}
+	cs.ask.SetChecked(false)
+	if _, ok := a.QuestionMeasurements(); ok {
+		t.Error("measurements offered with the box unticked")
+	}
+	// The model's estimate beside the measurement, flagged.
+	a.ShowModelFindings(interpret.ParseFindings(`{"rhythm":"sinus","heart_rate":60,"axis":null,"pr":null,"qrs":null,"qt":340,"qtc":null,"diagnoses":[]}`))
+	if !cs.compare.Visible() || !strings.Contains(cs.compare.Text, "⚠ QT: measured 4") || !strings.Contains(cs.compare.Text, "model estimate 340 ms") {
+		t.Errorf("comparison %q", cs.compare.Text)
 	}
 }

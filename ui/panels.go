@@ -14,14 +14,14 @@ func (a *App) buildInterpret() fyne.CanvasObject {
 	disc.Importance = widget.DangerImportance
 	msg := widget.NewLabel("The model server has not been checked yet.")
 	msg.Wrapping = fyne.TextWrapWord
-	return container.NewBorder(nil, disc, nil, nil, container.NewVScroll(msg))
+	return container.NewBorder(a.measurementQuestion(), disc, nil, nil, container.NewVScroll(msg))
 }
 
 func (a *App) buildReport() fyne.CanvasObject {
 	ed := widget.NewMultiLineEntry()
 	ed.SetPlaceHolder("Your report")
 	ed.Wrapping = fyne.TextWrapWord
-	return container.NewBorder(widget.NewLabelWithStyle("Clinician's report", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, ed)
+	return container.NewBorder(widget.NewLabelWithStyle("Clinician's report", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.measurementReport(), nil, nil, ed)
 }
 
 func (a *App) buildCaseBrowser() fyne.CanvasObject {

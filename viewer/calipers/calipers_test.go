@@ -491,3 +491,43 @@ func TestQTcFromMeasurements(t *testing.T) {
 		t.Errorf("context %q", got)
 	}
 }
+
+func TestRecordRoundTrip(t *testing.T) {
+	s := testScale()
+	rr, _ := s.Interval(KindRR, viewer.Point{X: 0.1, Y: 0.4}, viewer.Point{X: 0.5, Y: 0.4}, 5)
+	qt, _ := s.Interval(KindQT, viewer.Point{X: 0.2, Y: 0.6}, viewer.Point{X: 0.25, Y: 0.6}, 1)
+	qtc, _ := CorrectQT(Framingham, qt, rr)
+	amp, _ := s.Amplitude("ST; V2", viewer.Point{X: 0.3, Y: 0.5}, viewer.Point{X: 0.3, Y: 0.49})
+	for _, m := range []Measurement{rr, qt, qtc, amp} {
+		pj, err := m.PointsJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cj, err := m.CalibrationJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := FromRecord(string(m.Kind), m.Value, m.Unit, pj, cj, m.Confirmed, m.Note())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.String() != strings.Replace(m.String(), "ST; V2", "ST, V2", 1) || back.Scale != m.Scale || len(back.Points) != len(m.Points) {
+			t.Errorf("round trip %q → %q (%+v)", m.String(), back.String(), back)
+		}
+	}
+	if got := qtc.Note(); got != "formula=Framingham" {
+		t.Errorf("QTc note %q", got)
+	}
+	if got := rr.Note(); got != "intervals=5" {
+		t.Errorf("mean RR note %q", got)
+	}
+	if _, err := FromRecord("", 1, "ms", nil, nil, false, ""); err == nil {
+		t.Error("no kind accepted")
+	}
+	if _, err := FromRecord("QT", 400, "ms", []byte(`nonsense`), nil, false, ""); err == nil {
+		t.Error("broken points accepted")
+	}
+	if m, err := FromRecord("QT", 400, "ms", []byte("null"), []byte("null"), false, "intervals=x; junk"); err != nil || m.Intervals != 0 {
+		t.Errorf("null JSON and junk note: %+v %v", m, err)
+	}
+}

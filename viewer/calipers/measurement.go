@@ -287,3 +287,68 @@ func convert(e Estimate, m Measurement) (float64, bool) {
 	}
 	return 0, false
 }
+
+// Note is what a measurement holds besides kind, value, unit, points and
+// scale, as a short text for the case log's note column:
+// "formula=Bazett; intervals=5; label=ST V2" (empty when there is nothing).
+func (m Measurement) Note() string {
+	var parts []string
+	if m.Formula != "" {
+		parts = append(parts, "formula="+string(m.Formula))
+	}
+	if m.Intervals > 1 {
+		parts = append(parts, fmt.Sprintf("intervals=%d", m.Intervals))
+	}
+	if l := strings.TrimSpace(m.Label); l != "" {
+		l = strings.NewReplacer(";", ",", "\n", " ").Replace(l)
+		parts = append(parts, "label="+l)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// FromRecord rebuilds a measurement from what the case log keeps: kind,
+// value, unit, points JSON, calibration JSON, the confirmed flag and the
+// note written by Note. Unknown note entries are ignored.
+func FromRecord(kind string, value float64, unit string, points, calibration []byte, confirmed bool, note string) (Measurement, error) {
+	if strings.TrimSpace(kind) == "" {
+		return Measurement{}, fmt.Errorf("measurement: no kind")
+	}
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		return Measurement{}, fmt.Errorf("measurement %s: value is not a number", kind)
+	}
+	m := Measurement{Kind: Kind(kind), Value: value, Unit: unit, Confirmed: confirmed}
+	if len(points) > 0 && string(points) != "null" {
+		pts, err := ParsePoints(points)
+		if err != nil {
+			return Measurement{}, fmt.Errorf("measurement %s: %w", kind, err)
+		}
+		m.Points = pts
+	}
+	if len(calibration) > 0 && string(calibration) != "null" {
+		s, err := UnmarshalScale(calibration)
+		if err != nil {
+			return Measurement{}, fmt.Errorf("measurement %s: %w", kind, err)
+		}
+		m.Scale = s
+	}
+	for _, part := range strings.Split(note, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "formula":
+			if f, err := ParseFormula(v); err == nil {
+				m.Formula = f
+			}
+		case "intervals":
+			var n int
+			if _, err := fmt.Sscanf(v, "%d", &n); err == nil && n > 1 && n <= 1000 {
+				m.Intervals = n
+			}
+		case "label":
+			m.Label = v
+		}
+	}
+	return m, nil
+}
