@@ -121,7 +121,7 @@ func chat(t *testing.T, s *Server, name string, images ...api.ImageData) api.Cha
 		Model:    name,
 		Messages: []api.Message{{Role: "user", Content: "Describe this.", Images: images}},
 		Stream:   &stream,
-		Options:  map[string]any{"temperature": 0, "seed": 1, "num_predict": 6, "num_ctx": 4096},
+		Options:  map[string]any{"temperature": 0, "seed": 1, "num_predict": 6, "num_ctx": 4096, "num_thread": 1},
 	}, func(r api.ChatResponse) error { final = r; return nil })
 	if err != nil {
 		t.Fatalf("chat with %s: %v\n%s", name, err, s.Log())
@@ -184,7 +184,7 @@ func TestLlavaPairRuns(t *testing.T) {
 	if err := WriteLlavaPair(lm, proj); err != nil {
 		t.Fatal(err)
 	}
-	s.CreateModel(t, "tiny-llava", lm, proj)
+	s.CreateModel(t, "tiny-llava", TinyParameters(0), lm, proj)
 	if c := capabilities(t, s, "tiny-llava"); !slices.Contains(c, model.CapabilityVision) {
 		t.Errorf("tiny-llava capabilities %v, want vision", c)
 	}
