@@ -34,6 +34,9 @@ type backend struct {
 	// slow makes the next runs on visionLong slow enough to stop mid-answer; the returned
 	// function undoes it.
 	slow func() func()
+	// repeat makes the next run on visionLong repeat one piece until Ollama cuts it; the
+	// returned function undoes it.
+	repeat func() func()
 	// real is the real server (nil for the fake).
 	real *realserver.Server
 }
@@ -55,6 +58,10 @@ func fakeBackend(t *testing.T) *backend {
 			srv.SetFaults(ollamatest.Faults{TokenDelay: 20 * time.Millisecond})
 			return func() { srv.SetFaults(ollamatest.Faults{}) }
 		},
+		repeat: func() func() {
+			srv.SetFaults(ollamatest.Faults{RepeatAfter: 2})
+			return func() { srv.SetFaults(ollamatest.Faults{}) }
+		},
 	}
 }
 
@@ -71,7 +78,8 @@ func realBackend(t *testing.T) *backend {
 					added, realserver.GemmaImageTokens)
 			}
 		},
-		slow: func() func() { return func() {} },
+		slow:   func() func() { return func() {} },
+		repeat: func() func() { return func() {} },
 	}
 }
 

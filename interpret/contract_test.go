@@ -189,6 +189,30 @@ func runContract(t *testing.T, b *backend) {
 		}
 	})
 
+	t.Run("RepetitionCut", func(t *testing.T) {
+		// Ollama stops a model that writes the same piece more than 30 times in a row and ends
+		// the stream cleanly without its final chunk. The tiny model falls into such a loop on
+		// this question; the fake is told to.
+		c, w := b.client(t)
+		m, err := c.RequireVision(ctx, b.visionLong)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.repeat()()
+		var got chunks
+		res, err := c.NewConversation(m, nil, Settings{}).Ask(ctx, "hello", RunOptions{OnChunk: got.add})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Outcome != OutcomeFailed || !errors.Is(res.Err, ErrRepetition) || res.Text != got.text() || len(got.get()) <= 30 {
+			t.Fatalf("outcome %s err %v after %d chunks, want failed with the repetition cut and the text kept", res.Outcome, res.Err, len(got.get()))
+		}
+		lines := chatLines(t, w.last(t, "/api/chat").Response())
+		if lines[len(lines)-1].Done {
+			t.Errorf("the stream of a cut answer ended with done:true")
+		}
+	})
+
 	t.Run("PreloadAndStop", func(t *testing.T) {
 		c, _ := b.client(t)
 		if err := c.Unload(ctx, b.vision); err != nil {

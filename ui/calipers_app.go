@@ -12,6 +12,7 @@ import (
 	"pulsedesk/interpret"
 	"pulsedesk/viewer"
 	"pulsedesk/viewer/calipers"
+	"pulsedesk/viewer/geometry"
 )
 
 // caliperState joins the caliper overlay and panel to the open page: the
@@ -38,10 +39,18 @@ type caliperState struct {
 }
 
 // calibrationDetector finds the scale of the straight frame of page src
-// under the geometry of e (crop excluded). It runs off the UI goroutine.
-// Without a grid the fallback is the render DPI of paged documents (never
-// confirmed).
+// under the geometry of e (crop excluded) from its printed grid. It runs off
+// the UI goroutine. Without a grid the fallback is the render DPI of paged
+// documents (never confirmed).
 var calibrationDetector = func(src image.Image, e viewer.Edits, dpi float64, paged bool) viewer.Calibration {
+	e.Crop = nil
+	if g := geometry.DetectGrid(viewer.ApplyGeometry(src, e)); g.Found {
+		cal := g.Calibration()
+		if paged {
+			cal.DPI = dpi
+		}
+		return cal
+	}
 	return dpiCalibration(dpi, paged)
 }
 
@@ -153,7 +162,7 @@ func (a *App) ShowModelFindings(f interpret.Findings) {
 // buildCalipers adds the Calipers tab to the side panel.
 func (a *App) buildCalipers() {
 	cs := a.caliperUI()
-	help := widget.NewLabel("Drag on the page to place a caliper; drag a leg or the bar to move it; arrow keys nudge (Shift: ×10), Tab picks the leg, Delete removes.")
+	help := widget.NewLabel("Drag on the page to place a caliper; drag a leg or the bar to move it; arrow keys nudge what you dragged last (Shift: ×10); Delete removes it.")
 	help.Wrapping = fyne.TextWrapWord
 	help.Importance = widget.LowImportance
 	cs.tab = container.NewTabItem("Calipers", container.NewVScroll(container.NewVBox(cs.note, cs.panel.Object(), help)))
