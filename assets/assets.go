@@ -4,7 +4,8 @@ package assets
 
 import _ "embed"
 
-// SampleECG is a real 12-lead printout (see ATTRIBUTION.md), shown on first start.
+// SampleECG is a 12-lead printout drawn from a real recording (see
+// ATTRIBUTION.md), shown on first start.
 //
 //go:embed sample_ecg.png
 var SampleECG []byte

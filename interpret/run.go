@@ -218,7 +218,8 @@ type RunOptions struct {
 	// OnChunk is called for every streamed piece, in order, on the
 	// streaming goroutine; keep it short.
 	OnChunk func(Chunk)
-	// OnProgress is called when the phase changes.
+	// OnProgress is called when the phase changes, possibly from a timer
+	// goroutine (not the one calling OnChunk).
 	OnProgress func(Progress)
 	// OnStart is called once the request is about to be sent, with the
 	// prompt and options (to record the run before streaming).

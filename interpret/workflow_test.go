@@ -199,3 +199,41 @@ func TestWorkflowFaultsAndRefusals(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestWorkflowResume(t *testing.T) {
+	srv := ollamatest.New(t)
+	wf := newWorkflow(t, srv)
+	ctx := context.Background()
+	s, err := wf.OpenNew(ctx, testECG, storage.Case{PatientRef: "R-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := viewer.NewEdits()
+	e.QuarterTurns = 1
+	s.SetEdits(e)
+	first, _, err := s.Prepare(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	r, err := wf.Resume(ctx, s.Case().UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Edits().QuarterTurns != 1 || r.Document().UID != s.Document().UID {
+		t.Errorf("resumed edits %+v document %s", r.Edits(), r.Document().UID)
+	}
+	again, _, err := r.Prepare(ctx, 0)
+	if err != nil || again.SHA256 != first.SHA256 {
+		t.Errorf("the resumed case prepares a different input: %v", err)
+	}
+	tmp := r.tmpPath
+	r.Close()
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("temporary copy %s left behind", tmp)
+	}
+	if _, err := wf.Resume(ctx, "00000000000000000000000000000000"); err == nil {
+		t.Error("resumed a case that does not exist")
+	}
+}

@@ -233,11 +233,14 @@ func (s *Store) ResolveCase(ctx context.Context, prefix string) (string, error) 
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("case %s: %w", prefix, ErrNotFound)
+		if _, err := caseID(ctx, s.db, prefix); errors.Is(err, ErrDeleted) {
+			return "", fmt.Errorf("case log %s: %w", s.path, err)
+		}
+		return "", fmt.Errorf("case log %s: case %s: %w", s.path, prefix, ErrNotFound)
 	case 1:
 		return found[0], nil
 	}
-	return "", fmt.Errorf("case %s: more than one case starts with it; give more digits", prefix)
+	return "", fmt.Errorf("case log %s: more than one case starts with %s; give more digits", s.path, prefix)
 }
 
 // DeleteCase deletes a case for good: it writes the tombstone (who, when,

@@ -3,13 +3,16 @@ package ui
 import (
 	"fmt"
 	"image"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"pulsedesk/interpret"
 	"pulsedesk/viewer"
 	"pulsedesk/viewer/calipers"
+	"pulsedesk/viewer/geometry"
 )
 
 // caliperState joins the caliper overlay and panel to the open page: the
@@ -27,13 +30,27 @@ type caliperState struct {
 
 	detecting bool // a scale search runs
 	again     bool // the frame changed while it ran
+
+	report   *widget.Label // the Report tab's list
+	compare  *widget.Label // measured beside model estimates
+	ask      *widget.Check // Interpret: add measurements to the question
+	askLine  *widget.Label
+	findings interpret.Findings
 }
 
 // calibrationDetector finds the scale of the straight frame of page src
-// under the geometry of e (crop excluded). It runs off the UI goroutine.
-// Without a grid the fallback is the render DPI of paged documents (never
-// confirmed).
+// under the geometry of e (crop excluded) from its printed grid. It runs off
+// the UI goroutine. Without a grid the fallback is the render DPI of paged
+// documents (never confirmed).
 var calibrationDetector = func(src image.Image, e viewer.Edits, dpi float64, paged bool) viewer.Calibration {
+	e.Crop = nil
+	if g := geometry.DetectGrid(viewer.ApplyGeometry(src, e)); g.Found {
+		cal := g.Calibration()
+		if paged {
+			cal.DPI = dpi
+		}
+		return cal
+	}
 	return dpiCalibration(dpi, paged)
 }
 
@@ -47,18 +64,104 @@ func dpiCalibration(dpi float64, paged bool) viewer.Calibration {
 		SpeedMMPerS: calipers.DefaultSpeed, GainMMPerMV: calipers.DefaultGain, Source: viewer.CalibrationDPI}
 }
 
-// buildCalipers makes the caliper overlay and its panel and adds the
-// Calipers tab to the side panel.
-func (a *App) buildCalipers() {
+// caliperUI makes the caliper overlay, its panel and the measurement views
+// of the Interpret and Report tabs (once).
+func (a *App) caliperUI() *caliperState {
+	if a.calip != nil {
+		return a.calip
+	}
 	cs := &caliperState{overlay: NewCaliperOverlay()}
+	a.calip = cs
 	cs.panel = NewCaliperPanel(a.win, a.canvas, cs.overlay)
 	cs.note = widget.NewLabel("")
 	cs.note.Wrapping = fyne.TextWrapWord
 	cs.note.Importance = widget.WarningImportance
 	cs.note.Hide()
+	cs.report = widget.NewLabel("")
+	cs.report.Wrapping = fyne.TextWrapWord
+	cs.compare = widget.NewLabel("")
+	cs.compare.Wrapping = fyne.TextWrapWord
+	cs.compare.Hide()
+	cs.askLine = widget.NewLabel("")
+	cs.askLine.Wrapping = fyne.TextWrapWord
+	cs.askLine.Importance = widget.LowImportance
+	cs.ask = widget.NewCheck("Add measurements to the question", func(bool) { a.refreshMeasurementViews() })
 	cs.panel.OnScale = func(calipers.Scale) { a.updateStatus() }
+	cs.panel.OnMeasurements = func([]calipers.Measurement) { a.refreshMeasurementViews() }
 	a.canvas.AddOverlay(cs.overlay)
 	a.canvas.SetPointerTool(cs.overlay)
+	a.refreshMeasurementViews()
+	return cs
+}
+
+// measurementReport is the measurement list of the Report tab, with the
+// model's estimates beside them when there are findings.
+func (a *App) measurementReport() fyne.CanvasObject {
+	cs := a.caliperUI()
+	return container.NewVBox(widget.NewLabelWithStyle("Measurements", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), cs.report, cs.compare)
+}
+
+// measurementQuestion is the Interpret tab's choice to give the confirmed
+// measurements to the model, with the exact line it would get.
+func (a *App) measurementQuestion() fyne.CanvasObject {
+	cs := a.caliperUI()
+	return container.NewVBox(cs.ask, cs.askLine)
+}
+
+// refreshMeasurementViews redraws the Report list and the Interpret line.
+func (a *App) refreshMeasurementViews() {
+	cs := a.calip
+	if cs == nil || cs.report == nil {
+		return
+	}
+	ms := cs.panel.Measurements()
+	lines := make([]string, 0, len(ms))
+	for _, m := range ms {
+		lines = append(lines, "• "+m.String())
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "No measurements yet: use the Calipers tool.")
+	}
+	cs.report.SetText(strings.Join(lines, "\n"))
+	if t := disagreementText(ms, cs.findings); t != "" {
+		cs.compare.SetText("Measured and " + interpret.EstimateLabel + ":\n" + t)
+		cs.compare.Show()
+	} else {
+		cs.compare.Hide()
+	}
+	switch line := calipers.ContextLine(ms); {
+	case line == "" && len(ms) > 0:
+		cs.askLine.SetText("No confirmed measurement: calibrate first (unconfirmed ones never go to the model).")
+	case line == "":
+		cs.askLine.SetText("No measurements yet.")
+	case cs.ask.Checked:
+		cs.askLine.SetText("The model will be told: " + line)
+	default:
+		cs.askLine.SetText(line)
+	}
+}
+
+// QuestionMeasurements are the measurements to give the model with the next
+// question: the confirmed ones, when the clinician chose to add them.
+func (a *App) QuestionMeasurements() ([]interpret.Measurement, bool) {
+	cs := a.calip
+	if cs == nil || !cs.ask.Checked {
+		return nil, false
+	}
+	return questionMeasurements(cs.panel.Measurements())
+}
+
+// ShowModelFindings puts the model's estimates beside the measurements in
+// the Report tab, flagging disagreements.
+func (a *App) ShowModelFindings(f interpret.Findings) {
+	cs := a.caliperUI()
+	cs.findings = f
+	a.refreshMeasurementViews()
+}
+
+// buildCalipers adds the Calipers tab to the side panel.
+func (a *App) buildCalipers() {
+	cs := a.caliperUI()
 	help := widget.NewLabel("Drag on the page to place a caliper; drag a leg or the bar to move it; arrow keys nudge (Shift: ×10), Tab picks the leg, Delete removes.")
 	help.Wrapping = fyne.TextWrapWord
 	help.Importance = widget.LowImportance

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"pulsedesk/interpret"
 	"pulsedesk/viewer"
 	"pulsedesk/viewer/calipers"
 )
@@ -33,6 +34,13 @@ func TestCalipersInTheApp(t *testing.T) {
 	s := cs.overlay.Scale()
 	if s.FrameW != 2200 || s.FrameH != 1700 {
 		t.Fatalf("scale frame %vx%v, want the page's 2200×1700", s.FrameW, s.FrameH)
+	}
+	// The page is a 200 DPI export: its grid gives 7.87 px/mm, shown plainly.
+	if s.Source != viewer.CalibrationGrid || math.Abs(s.PxPerMMX-200/25.4) > 0.05 || math.Abs(s.PxPerMMY-200/25.4) > 0.05 {
+		t.Fatalf("scale from the grid %+v, want 7.87 px/mm", s)
+	}
+	if !strings.Contains(cs.panel.scaleText.Text, "7.87 px/mm, from the grid, confidence") || !strings.Contains(a.statusR.Text, "7.87 px/mm from grid") {
+		t.Errorf("scale shown as %q, status %q", cs.panel.scaleText.Text, a.statusR.Text)
 	}
 
 	// Lay a time caliper across 5 large squares (25 mm = 196.85 px at the
@@ -88,8 +96,8 @@ func TestCalipersInTheApp(t *testing.T) {
 	if len(cs.overlay.Calipers()) != 0 {
 		t.Errorf("calipers survived a rotation")
 	}
-	if sc := cs.overlay.Scale(); sc.PxPerMMX != 0 || sc.Source == viewer.CalibrationManual {
-		t.Errorf("scale survived a rotation: %+v", sc)
+	if sc := cs.overlay.Scale(); sc.Source != viewer.CalibrationGrid || math.Abs(sc.PxPerMMX-200/25.4) > 0.05 {
+		t.Errorf("the manual scale survived a rotation, or the grid was not measured again: %+v", sc)
 	}
 	if !cs.note.Visible() || !strings.Contains(cs.note.Text, "rotated") {
 		t.Errorf("no reset message (%v %q)", cs.note.Visible(), cs.note.Text)
@@ -117,5 +125,50 @@ func TestCaliperArrowKeysThroughTheCanvas(t *testing.T) {
 	want := before + 2/zoom/(200/25.4)*40
 	if math.Abs(after-want) > 0.01 {
 		t.Errorf("after two right arrows %.2f ms, want %.2f (from %.2f)", after, want, before)
+	}
+}
+
+func TestMeasurementsInReportAndInterpret(t *testing.T) {
+	a := newTestApp(t)
+	openTestFile(t, a, "paperecg_fullScan.png")
+	a.setTool(ToolOverlay)
+	waitIdle(t, a)
+	cs := a.calip
+	if !strings.Contains(cs.report.Text, "No measurements") {
+		t.Errorf("empty report list %q", cs.report.Text)
+	}
+	// An unconfirmed scale: measurements are listed but not offered to the model.
+	cs.panel.SetScale(calipers.NewScale(viewer.Calibration{PxPerMMX: 200 / 25.4, PxPerMMY: 200 / 25.4, Source: viewer.CalibrationDPI, DPI: 200}, 2200, 1700))
+	cs.panel.tool.SetSelected("QT")
+	span := 0.4 * 25 * 200 / 25.4 / 2200 // 400 ms
+	dragFrame(a, viewer.Point{X: 0.3, Y: 0.5}, viewer.Point{X: 0.3 + span, Y: 0.5})
+	if !strings.Contains(cs.report.Text, "QT 40") || !strings.Contains(cs.report.Text, "unconfirmed scale") {
+		t.Errorf("report list %q", cs.report.Text)
+	}
+	cs.ask.SetChecked(true)
+	if ms, ok := a.QuestionMeasurements(); ok || len(ms) != 0 {
+		t.Errorf("unconfirmed measurements offered to the model: %+v", ms)
+	}
+	if !strings.Contains(cs.askLine.Text, "No confirmed measurement") {
+		t.Errorf("interpret line %q", cs.askLine.Text)
+	}
+	// Confirm by hand (same scale, manual): now they go, and say so.
+	cs.panel.SetScale(calipers.NewScale(viewer.Calibration{PxPerMMX: 200 / 25.4, PxPerMMY: 200 / 25.4, Source: viewer.CalibrationManual, Confirmed: true}, 2200, 1700))
+	a.refreshMeasurementViews()
+	ms, ok := a.QuestionMeasurements()
+	if !ok || len(ms) != 1 || ms[0].Name != "QT" || math.Abs(ms[0].Value-400) > 3 {
+		t.Fatalf("question measurements %+v %v", ms, ok)
+	}
+	if !strings.HasPrefix(cs.askLine.Text, "The model will be told: measured: QT 4") {
+		t.Errorf("interpret line %q", cs.askLine.Text)
+	}
+	cs.ask.SetChecked(false)
+	if _, ok := a.QuestionMeasurements(); ok {
+		t.Error("measurements offered with the box unticked")
+	}
+	// The model's estimate beside the measurement, flagged.
+	a.ShowModelFindings(interpret.ParseFindings(`{"rhythm":"sinus","heart_rate":60,"axis":null,"pr":null,"qrs":null,"qt":340,"qtc":null,"diagnoses":[]}`))
+	if !cs.compare.Visible() || !strings.Contains(cs.compare.Text, "⚠ QT: measured 4") || !strings.Contains(cs.compare.Text, "model estimate 340 ms") {
+		t.Errorf("comparison %q", cs.compare.Text)
 	}
 }

@@ -181,7 +181,7 @@ func (a *App) buildInterpret() fyne.CanvasObject {
 	answerHead := container.NewBorder(nil, nil, p.thumb, nil, container.NewVBox(p.caseLine, p.inputLine))
 	body := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewHBox(refresh, p.setupBtn), p.server),
-		form, p.modelNote, p.prompt, p.options, patient, p.ageWarn, p.overBox,
+		form, p.modelNote, p.prompt, p.options, patient, p.ageWarn, a.measurementQuestion(), p.overBox,
 		container.NewGridWithColumns(3, p.runBtn, p.stopBtn, p.againBtn),
 		p.phase,
 		widget.NewSeparator(),
@@ -269,6 +269,10 @@ func (p *interpretPanel) question() (interpret.Question, error) {
 		q.Context.Sex = p.sex.Selected
 	}
 	q.Context.Clinical = strings.TrimSpace(p.context.Text)
+	if ms, ok := p.a.QuestionMeasurements(); ok {
+		q.Context.Measurements = ms
+		q.Context.CalibrationConfirmed = true
+	}
 	return q, q.Validate()
 }
 
@@ -745,6 +749,9 @@ func (a *App) requestFindings(sess *interpret.Session, caseUID string) {
 				return
 			}
 			a.interp.findings.SetText(findingsText(f, err))
+			if err == nil && f.Available {
+				a.ShowModelFindings(f)
+			}
 		})
 	})
 }

@@ -67,6 +67,8 @@ func (a *App) buildReport() fyne.CanvasObject {
 		p.state,
 		container.NewGridWithColumns(3, fill, p.saveBtn, p.signBtn),
 		widget.NewSeparator(),
+		a.measurementReport(),
+		widget.NewSeparator(),
 		head("Export"),
 		container.NewGridWithColumns(3, pdf, js, prn),
 		widget.NewSeparator(),

@@ -54,14 +54,16 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	grid := fs.String("grid", "red", "grid colour: red, green, blue, gray or none")
 	gridStyle := fs.String("grid-style", "lines", "grid style: lines (1 and 5 mm), dots (1 mm dots, 5 mm lines) or major (5 mm only)")
 	tint := fs.Bool("tint", false, "tone the paper cream, like aged thermal paper")
+	grayCopy := fs.Bool("gray", false, "make a black-and-white copy (colour becomes luminance)")
 	seed := fs.Uint64("seed", 1, "seed of the noise and perspective")
 	start := fs.Float64("start", 0, "first second of the recording drawn")
+	palette := fs.Bool("palette", false, "write a 256-colour PNG (several times smaller, near-identical)")
 	truthPath := fs.String("truth", "", "write the ground truth (geometry of every lead, pulse and box) as JSON to this file")
 	out := fs.String("o", "", "output file: .png, .jpg or .pdf (required)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pulsectl synth RECORD.hea|ECG.dcm [--layout 3x4|6x2|12x1] [--dpi D] [--rotate DEG] [--perspective F]")
 		fmt.Fprintln(stderr, "         [--noise S] [--blur S] [--jpeg Q] [--grid red|green|blue|gray|none] [--grid-style lines|dots|major]")
-		fmt.Fprintln(stderr, "         [--tint] [--seed N] [--truth TRUTH.json] -o OUT.png|OUT.jpg|OUT.pdf")
+		fmt.Fprintln(stderr, "         [--tint] [--gray] [--seed N] [--palette] [--truth TRUTH.json] -o OUT.png|OUT.jpg|OUT.pdf")
 		fmt.Fprintln(stderr, "A PDF without degradations is vector; at D DPI it has D/25.4 px/mm.")
 		fs.PrintDefaults()
 	}
@@ -106,6 +108,7 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	if *tint {
 		deg.PaperTint = 1
 	}
+	deg.Gray = *grayCopy
 	if ext != ".jpg" && ext != ".jpeg" {
 		deg.JPEGQuality = *jpegQ
 	}
@@ -135,6 +138,8 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 			return err
 		case ext == ".pdf":
 			return ecgpaper.WritePDFImage(w, res, *dpi)
+		case ext == ".png" && *palette:
+			return (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(w, ecgpaper.Paletted(res))
 		case ext == ".png":
 			return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, res)
 		default:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image"
 	"image/jpeg"
 	"image/png"
 	"math"
@@ -117,6 +118,30 @@ func TestSynthDegradedAndFormats(t *testing.T) {
 	}
 }
 
+func TestSynthPalettePNG(t *testing.T) {
+	dir := t.TempDir()
+	full, pal := filepath.Join(dir, "full.png"), filepath.Join(dir, "pal.png")
+	for _, a := range [][]string{{"-o", full}, {"-o", pal, "--palette"}} {
+		if code, _, errs := runSynthCmd(t, append([]string{synthRecord, "--dpi", "100"}, a...)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+	}
+	f, _ := os.Open(pal)
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := img.(*image.Paletted); !ok {
+		t.Errorf("--palette wrote a %T", img)
+	}
+	a, _ := os.Stat(full)
+	b, _ := os.Stat(pal)
+	if b.Size()*2 > a.Size() {
+		t.Errorf("palette PNG %d bytes, full %d", b.Size(), a.Size())
+	}
+}
+
 func TestSynthErrors(t *testing.T) {
 	dir := t.TempDir()
 	o := filepath.Join(dir, "x.png")
@@ -142,5 +167,20 @@ func TestSynthErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(o); err == nil {
 		t.Error("a failed synth left an output file")
+	}
+}
+
+func BenchmarkSynth3x4(b *testing.B) {
+	dir := b.TempDir()
+	for _, dpi := range []string{"200", "300"} {
+		b.Run(dpi+"dpi", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var out, errb bytes.Buffer
+				if code := run([]string{"synth", synthRecord, "--dpi", dpi, "-o", filepath.Join(dir, "b.png")}, &out, &errb); code != 0 {
+					b.Fatal(errb.String())
+				}
+			}
+		})
 	}
 }

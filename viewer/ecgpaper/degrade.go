@@ -25,6 +25,7 @@ type Degradation struct {
 	Blur        float64 `json:"blur"`         // Gaussian blur sigma, pixels
 	JPEGQuality int     `json:"jpeg_quality"` // 1-100: the page goes through JPEG at this quality
 	PaperTint   float64 `json:"paper_tint"`   // 0-1: how far the paper is toned towards cream
+	Gray        bool    `json:"gray"`         // a black-and-white copy: colour becomes luminance
 	Seed        uint64  `json:"seed"`         // seeds the noise and the perspective corners
 }
 
@@ -81,6 +82,9 @@ func Degrade(img image.Image, d Degradation) (*image.NRGBA, DegradeTruth, error)
 	if d.PaperTint > 0 {
 		out = tint(out, d.PaperTint)
 	}
+	if d.Gray {
+		out = gray(out)
+	}
 	dt := DegradeTruth{RotateDeg: d.RotateDeg, H: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}, Width: w, Height: h}
 	if d.RotateDeg != 0 || d.Perspective > 0 {
 		H, ow, oh := geometry(w, h, d, rng)
@@ -101,8 +105,12 @@ func Degrade(img image.Image, d Degradation) (*image.NRGBA, DegradeTruth, error)
 			out = imaging.Clone(src)
 		}
 		for i := 0; i < len(out.Pix); i += 4 {
+			n := rng.NormFloat64() * d.Noise
 			for c := 0; c < 3; c++ {
-				v := float64(out.Pix[i+c]) + rng.NormFloat64()*d.Noise
+				if c > 0 && !d.Gray { // a grey copy has the same noise in every channel
+					n = rng.NormFloat64() * d.Noise
+				}
+				v := float64(out.Pix[i+c]) + n
 				out.Pix[i+c] = uint8(math.Max(0, math.Min(255, math.Round(v))))
 			}
 		}
@@ -142,6 +150,15 @@ func tint(src *image.NRGBA, s float64) *image.NRGBA {
 			f := 1 - s*(1-cream[c]/255)
 			out.Pix[i+c] = uint8(float64(out.Pix[i+c])*f + 0.5)
 		}
+	}
+	return out
+}
+
+func gray(src *image.NRGBA) *image.NRGBA {
+	out := imaging.Clone(src)
+	for i := 0; i < len(out.Pix); i += 4 {
+		y := uint8((299*uint32(out.Pix[i]) + 587*uint32(out.Pix[i+1]) + 114*uint32(out.Pix[i+2]) + 500) / 1000)
+		out.Pix[i], out.Pix[i+1], out.Pix[i+2] = y, y, y
 	}
 	return out
 }
@@ -236,31 +253,45 @@ func warp(src *image.NRGBA, H [9]float64, ow, oh int) *image.NRGBA {
 	inv := inv3(H)
 	out := image.NewNRGBA(image.Rect(0, 0, ow, oh))
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
-	at := func(x, y int, c int) float64 {
+	sp, stride := src.Pix, src.Stride
+	var white = [4]uint8{255, 255, 255, 255}
+	px := func(x, y int) []uint8 {
 		if x < 0 || y < 0 || x >= sw || y >= sh {
-			return 255
+			return white[:]
 		}
-		return float64(src.Pix[y*src.Stride+4*x+c])
+		return sp[y*stride+4*x : y*stride+4*x+4]
 	}
 	for y := 0; y < oh; y++ {
-		for x := 0; x < ow; x++ {
-			px, py := float64(x)+0.5, float64(y)+0.5
-			wz := inv[6]*px + inv[7]*py + inv[8]
-			u := (inv[0]*px+inv[1]*py+inv[2])/wz - 0.5
-			v := (inv[3]*px+inv[4]*py+inv[5])/wz - 0.5
-			o := out.Pix[y*out.Stride+4*x:]
+		py := float64(y) + 0.5
+		// Homogeneous source coordinates of pixel centre (0.5, py), stepped along x.
+		hx := inv[0]*0.5 + inv[1]*py + inv[2]
+		hy := inv[3]*0.5 + inv[4]*py + inv[5]
+		hz := inv[6]*0.5 + inv[7]*py + inv[8]
+		o := out.Pix[y*out.Stride : y*out.Stride+4*ow]
+		for x := 0; x < ow; x, hx, hy, hz = x+1, hx+inv[0], hy+inv[3], hz+inv[6] {
+			u := hx/hz - 0.5
+			v := hy/hz - 0.5
+			d := o[4*x : 4*x+4]
 			if u < -1 || v < -1 || u > float64(sw) || v > float64(sh) {
-				o[0], o[1], o[2], o[3] = 255, 255, 255, 255
+				d[0], d[1], d[2], d[3] = 255, 255, 255, 255
 				continue
 			}
 			x0, y0 := int(math.Floor(u)), int(math.Floor(v))
 			fx, fy := u-float64(x0), v-float64(y0)
-			for c := 0; c < 3; c++ {
-				top := at(x0, y0, c)*(1-fx) + at(x0+1, y0, c)*fx
-				bot := at(x0, y0+1, c)*(1-fx) + at(x0+1, y0+1, c)*fx
-				o[c] = uint8(top*(1-fy) + bot*fy + 0.5)
+			var p00, p10, p01, p11 []uint8
+			if x0 >= 0 && y0 >= 0 && x0+1 < sw && y0+1 < sh {
+				i := y0*stride + 4*x0
+				p00, p10 = sp[i:i+4], sp[i+4:i+8]
+				p01, p11 = sp[i+stride:i+stride+4], sp[i+stride+4:i+stride+8]
+			} else {
+				p00, p10, p01, p11 = px(x0, y0), px(x0+1, y0), px(x0, y0+1), px(x0+1, y0+1)
 			}
-			o[3] = 255
+			w00, w10 := (1-fx)*(1-fy), fx*(1-fy)
+			w01, w11 := (1-fx)*fy, fx*fy
+			for c := 0; c < 3; c++ {
+				d[c] = uint8(float64(p00[c])*w00 + float64(p10[c])*w10 + float64(p01[c])*w01 + float64(p11[c])*w11 + 0.5)
+			}
+			d[3] = 255
 		}
 	}
 	return out

@@ -207,6 +207,9 @@ func layoutPage(rec *Record, opt Options) (*page, error) {
 	if !(rec.Fs > 0) || math.IsInf(rec.Fs, 0) {
 		return nil, fmt.Errorf("record %s: sampling frequency %g is not positive", rec.Name, rec.Fs)
 	}
+	if d := rec.Duration(); opt.StartSec >= d {
+		return nil, fmt.Errorf("record %s: start %g s is past its end (%.3g s)", rec.Name, opt.StartSec, d)
+	}
 	p := &page{opt: opt, rec: rec}
 	p.wMM, p.hMM = PageSizeMM(opt.Paper)
 	m := opt.MarginMM

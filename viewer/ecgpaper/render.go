@@ -201,11 +201,21 @@ func drawGrid(img *image.NRGBA, p *page, ppm float64) {
 		dst[1] = uint8(float32(dst[1])*(1-a) + float32(c.G)*a + 0.5)
 		dst[2] = uint8(float32(dst[2])*(1-a) + float32(c.B)*a + 0.5)
 	}
+	// Rows crossed by no horizontal line are all alike: draw one, copy it.
+	var plain []uint8
 	for y := 0; y < h; y++ {
 		if rowIn[y] == 0 {
 			continue
 		}
-		row := img.Pix[y*img.Stride:]
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		isPlain := rowIn[y] == 1 && rowMajor[y] == 0 && (rowMinor == nil || rowMinor[y] == 0)
+		if isPlain && plain != nil {
+			copy(row, plain)
+			continue
+		}
+		if isPlain {
+			plain = row
+		}
 		for x := 0; x < w; x++ {
 			if colIn[x] == 0 {
 				continue

@@ -52,8 +52,11 @@ func gridPeriod(img *image.NRGBA, y0, y1 int, lo, hi float64) float64 {
 	mean /= float64(w)
 	power := func(P float64) float64 {
 		var s complex128
-		for x, v := range prof {
-			s += complex(v-mean, 0) * cmplx.Exp(complex(0, -2*math.Pi*(float64(x)+0.5)/P))
+		ph := complex(1, 0)
+		step := cmplx.Exp(complex(0, -2*math.Pi/P))
+		for _, v := range prof {
+			s += complex(v-mean, 0) * ph
+			ph *= step
 		}
 		return cmplx.Abs(s)
 	}
@@ -73,8 +76,12 @@ func gridPeriod(img *image.NRGBA, y0, y1 int, lo, hi float64) float64 {
 
 func TestRenderTruthPointsAreOnTheTrace(t *testing.T) {
 	rec := mustRead(t, filepath.Join("testdata", "HR06004.hea"))
-	for _, lay := range []Layout{Layout3x4, Layout6x2, Layout12x1} {
-		for _, dpi := range []float64{100, 200, 300} {
+	for _, c := range []struct {
+		lay Layout
+		dpi float64
+	}{{Layout3x4, 100}, {Layout3x4, 300}, {Layout6x2, 200}, {Layout12x1, 150}} {
+		{
+			lay, dpi := c.lay, c.dpi
 			img, tr, err := Render(rec, Options{Layout: lay, DPI: dpi, Grid: GridNone})
 			if err != nil {
 				t.Fatal(err)
@@ -172,7 +179,8 @@ func TestRenderTraceBoxHoldsEveryTracePixel(t *testing.T) {
 func TestRenderGridPeriodAndPulse(t *testing.T) {
 	rec := mustRead(t, filepath.Join("testdata", "E07500.hea"))
 	for _, dpi := range []float64{100, 200, 300} {
-		for _, style := range []GridStyle{GridLines, GridDots, GridMajor} {
+		styles := map[float64][]GridStyle{100: {GridLines, GridMajor}, 200: {GridLines, GridDots}, 300: {GridLines}}[dpi]
+		for _, style := range styles {
 			img, tr, err := Render(rec, Options{DPI: dpi, GridStyle: style, NoHeader: true})
 			if err != nil {
 				t.Fatal(err)
@@ -225,7 +233,7 @@ func TestRenderOptions(t *testing.T) {
 	if !near(tr.Pulses[0].BaselineY-tr.Pulses[0].TopY, 5*tr.PxPerMM, 1e-9) {
 		t.Errorf("5 mm/mV pulse height %g", tr.Pulses[0].BaselineY-tr.Pulses[0].TopY)
 	}
-	for _, bad := range []Options{{DPI: 5000}, {Layout: "2x2"}, {Grid: "pink"}, {GridStyle: "waves"}, {SpeedMMPerS: -1}, {Paper: "a0"}} {
+	for _, bad := range []Options{{DPI: 5000}, {Layout: "2x2"}, {Grid: "pink"}, {GridStyle: "waves"}, {SpeedMMPerS: -1}, {Paper: "a0"}, {StartSec: 10}} {
 		if _, _, err := Render(rec, bad); err == nil {
 			t.Errorf("options %+v accepted", bad)
 		}
@@ -304,6 +312,7 @@ func TestDegradeMapsTruth(t *testing.T) {
 		{RotateDeg: 7},
 		{RotateDeg: -4, Perspective: 0.04, Seed: 9},
 		{RotateDeg: 2, Noise: 6, Blur: 0.7, JPEGQuality: 70, PaperTint: 0.8, Seed: 2},
+		{Gray: true, Noise: 4, Seed: 5},
 	} {
 		out, dt, err := Degrade(img, d)
 		if err != nil {
@@ -343,9 +352,21 @@ func TestDegradeMapsTruth(t *testing.T) {
 				t.Errorf("measured angle %g, want %g", ang, d.RotateDeg)
 			}
 		}
-		again, _, _ := Degrade(img, d)
-		if !bytes.Equal(again.Pix, out.Pix) {
-			t.Errorf("%+v is not deterministic", d)
+		if d.Gray {
+			for i := 0; i < len(out.Pix); i += 4 {
+				if out.Pix[i] != out.Pix[i+1] || out.Pix[i] != out.Pix[i+2] {
+					t.Fatalf("gray copy has colour at byte %d", i)
+				}
+			}
+			if !dt.Identity() {
+				t.Errorf("gray copy moved the page: %+v", dt)
+			}
+		}
+		if d.Perspective > 0 {
+			again, _, _ := Degrade(img, d)
+			if !bytes.Equal(again.Pix, out.Pix) {
+				t.Errorf("%+v is not deterministic", d)
+			}
 		}
 	}
 }
@@ -414,5 +435,35 @@ func BenchmarkRender3x4(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestPalettedKeepsThePage(t *testing.T) {
+	rec := mustRead(t, filepath.Join("testdata", "HR06004.hea"))
+	img, _, err := Render(rec, Options{DPI: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Paletted(img)
+	if len(p.Palette) > 256 || p.Rect != img.Rect {
+		t.Fatalf("palette of %d, rect %v", len(p.Palette), p.Rect)
+	}
+	worst := 0.0
+	for y := 0; y < img.Rect.Dy(); y++ {
+		for x := 0; x < img.Rect.Dx(); x++ {
+			r0, g0, b0, _ := img.At(x, y).RGBA()
+			r1, g1, b1, _ := p.At(x, y).RGBA()
+			d := math.Abs(float64(r0)-float64(r1)) + math.Abs(float64(g0)-float64(g1)) + math.Abs(float64(b0)-float64(b1))
+			worst = math.Max(worst, d/257)
+		}
+	}
+	if worst > 60 {
+		t.Errorf("a pixel moved by %g levels", worst)
+	}
+	var a, b bytes.Buffer
+	png.Encode(&a, img)
+	png.Encode(&b, p)
+	if b.Len()*2 > a.Len() {
+		t.Errorf("palette PNG %d bytes, RGB %d", b.Len(), a.Len())
 	}
 }

@@ -1,0 +1,197 @@
+package geometry
+
+import (
+	"image"
+	"math"
+
+	"pulsedesk/viewer"
+)
+
+// Report is what Inspect learns about a page: its size, skew, grid scale,
+// where the traces are, what is wrong with it, and the edits it suggests.
+type Report struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// SkewDegrees is the angle by which the content is turned, positive
+	// counter-clockwise on screen; the correcting rotation is its negative.
+	// It is measured after the perspective correction, when one is suggested.
+	SkewDegrees    float64 `json:"skew_degrees"`
+	SkewConfidence float64 `json:"skew_confidence"`
+	// PxPerMM is the mean grid scale of the straight frame; nil when no grid
+	// was found.
+	PxPerMM        *float64  `json:"px_per_mm"`
+	PxPerMMX       *float64  `json:"px_per_mm_x"`
+	PxPerMMY       *float64  `json:"px_per_mm_y"`
+	GridFound      bool      `json:"grid_found"`
+	GridColor      string    `json:"grid_color"`
+	GridStyle      GridStyle `json:"grid_style"`
+	GridConfidence float64   `json:"grid_confidence"`
+	// Calibration is the grid scale as a viewer calibration (source "grid",
+	// confirmed when the confidence is high); source "" without a grid.
+	Calibration viewer.Calibration `json:"calibration"`
+	// TraceBox is [x0, y0, x1, y1] in pixels of the straight frame of
+	// SuggestedEdits (the page after perspective and rotation, before the
+	// crop); all zero when no trace was found.
+	TraceBox [4]int `json:"trace_box"`
+	// PaperQuad is the page outline found in a photo (source frame,
+	// normalised), when one was found.
+	PaperQuad *[4]viewer.Point `json:"paper_quad,omitempty"`
+	// Warnings holds the warning codes; WarningDetails the full warnings.
+	Warnings       []string     `json:"warnings"`
+	WarningDetails []Warning    `json:"warning_details"`
+	SuggestedEdits viewer.Edits `json:"suggested_edits"`
+	TraceRows      int          `json:"trace_rows"`
+	_              struct{}     `json:"-"`
+	straight       *image.NRGBA // reduced straight page (internal)
+	layout         traceLayout  // traces in the reduced straight page
+	sourceLayout   traceLayout  // traces in the source
+	grid           Grid
+}
+
+// Grid returns the grid found on the page.
+func (r Report) Grid() Grid { return r.grid }
+
+// minSkewToFix is the smallest skew worth a rotation.
+const minSkewToFix = 0.05
+
+// Inspect measures a page: perspective (photos with a visible page edge),
+// skew, grid and scale, the trace box, quality warnings, and suggested edits
+// (straighten, crop to the traces, auto-levels; never grid suppression).
+func Inspect(img image.Image) Report {
+	b := img.Bounds()
+	rep := Report{Width: b.Dx(), Height: b.Dy(), SuggestedEdits: viewer.NewEdits(), Warnings: []string{}, WarningDetails: []Warning{}}
+	if b.Dx() < 16 || b.Dy() < 16 {
+		rep.WarningDetails = warningsFor(Grid{}, traceLayout{}, traceLayout{}, 0, 0)
+		rep.Warnings = codes(rep.WarningDetails)
+		return rep
+	}
+	pl := newPlanes(img)
+	work, wpl := img, pl
+	if quad, ok, _ := detectPaperQuad(pl); ok {
+		q := quad
+		rep.PaperQuad = &q
+		rep.SuggestedEdits.Perspective = &q
+		work = viewer.ApplyGeometry(img, viewer.Edits{Version: viewer.EditsVersion, Perspective: &q})
+		wpl = newPlanes(work)
+	}
+	deg, conf := skewPlanes(wpl)
+	rep.SkewDegrees, rep.SkewConfidence = round(deg, 3), round(conf, 3)
+	if conf > 0.2 && math.Abs(deg) >= minSkewToFix {
+		rep.SuggestedEdits.Rotation = round(-deg, 3)
+	}
+	g := detectGridPlanes(work, wpl, deg)
+	rep.grid = g
+	rep.GridFound = g.Found
+	rep.GridColor, rep.GridStyle, rep.GridConfidence = g.Color, g.Style, round(g.Confidence, 3)
+	rep.Calibration = g.Calibration()
+	if g.Found {
+		m, x, y := round(g.PxPerMM(), 4), round(g.PxPerMMX, 4), round(g.PxPerMMY, 4)
+		rep.PxPerMM, rep.PxPerMMX, rep.PxPerMMY = &m, &x, &y
+	}
+	// Traces in the source (border cuts) and in the straight frame (the box
+	// and the crop), on a reduced copy that keeps the darkest pixel of each
+	// block so thin traces survive.
+	rep.sourceLayout = findTraces(pl, g)
+	f := factorFor(b.Dx(), b.Dy(), 1600)
+	small := reduceDarkest(pl, f)
+	geom := rep.SuggestedEdits
+	geom.Crop, geom.AutoLevels = nil, false
+	straight := viewer.ApplyGeometry(small, geom)
+	rep.straight = straight
+	spl := newPlanes(straight)
+	sg := g
+	sg.PxPerMMX, sg.PxPerMMY = g.PxPerMMX/float64(f), g.PxPerMMY/float64(f)
+	lay := findTraces(spl, sg)
+	rep.layout = lay
+	rep.TraceRows = lay.rows
+	if lay.found {
+		crop := cropFor(lay, spl.w, spl.h, g.PxPerMM()/float64(f))
+		rep.SuggestedEdits.Crop = &crop
+		sw, sh := viewer.StraightSize(b.Dx(), b.Dy(), geom)
+		kx, ky := float64(sw)/float64(spl.w), float64(sh)/float64(spl.h)
+		rep.TraceBox = [4]int{
+			int(math.Floor(float64(lay.box.Min.X) * kx)), int(math.Floor(float64(lay.box.Min.Y) * ky)),
+			min(sw, int(math.Ceil(float64(lay.box.Max.X)*kx))), min(sh, int(math.Ceil(float64(lay.box.Max.Y)*ky))),
+		}
+	}
+	rep.SuggestedEdits.AutoLevels = needsLevels(spl)
+	residual := 0.0
+	if rep.SuggestedEdits.Rotation == 0 && conf > 0.2 {
+		residual = deg
+	}
+	rep.WarningDetails = warningsFor(g, lay, rep.sourceLayout, residual, conf)
+	rep.Warnings = codes(rep.WarningDetails)
+	return rep
+}
+
+// AutoEnhance proposes edits for a page: perspective (a photo with a visible
+// page edge), straightening (Rotation = -skew, measured after the
+// perspective), a crop to the traces (measured in the straight frame) and
+// auto-levels when the page is dull. Grid suppression stays off: PULSE was
+// trained on printouts with their grid.
+func AutoEnhance(img image.Image) (viewer.Edits, Report) {
+	r := Inspect(img)
+	return r.SuggestedEdits, r
+}
+
+// needsLevels reports whether the page's tones leave much of the range
+// unused (a grey cast, faint print).
+func needsLevels(pl *planes) bool {
+	var hist [256]int
+	n := 0
+	for i := range pl.lo {
+		hist[(int(pl.lo[i])+int(pl.hi[i]))/2]++
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	lo, hi, c := 0, 255, 0
+	for v := 0; v < 256; v++ {
+		c += hist[v]
+		if c > n/200 {
+			lo = v
+			break
+		}
+	}
+	c = 0
+	for v := 255; v >= 0; v-- {
+		c += hist[v]
+		if c > n/200 {
+			hi = v
+			break
+		}
+	}
+	return lo > 40 || hi < 225
+}
+
+// reduceDarkest shrinks the page by an integer factor keeping, in each
+// block, the darkest pixel's strongest channel and its weakest for the
+// other two, so the planes of the result are those of the darkest pixels.
+func reduceDarkest(pl *planes, f int) *image.NRGBA {
+	w, h := max(1, pl.w/f), max(1, pl.h/f)
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			best, bl, bh, bd := 1<<30, uint8(255), uint8(255), uint8(0)
+			for dy := 0; dy < f && y*f+dy < pl.h; dy++ {
+				i := (y*f+dy)*pl.w + x*f
+				for dx := 0; dx < f && x*f+dx < pl.w; dx++ {
+					l, hv := pl.lo[i+dx], pl.hi[i+dx]
+					if s := int(l) + int(hv); s < best {
+						best, bl, bh, bd = s, l, hv, pl.dom[i+dx]
+					}
+				}
+			}
+			o := out.PixOffset(x, y)
+			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = bl, bl, bl, 255
+			out.Pix[o+int(bd)] = bh
+		}
+	}
+	return out
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}

@@ -1,0 +1,179 @@
+package geometry
+
+import (
+	"image"
+	"image/color"
+)
+
+// planes holds per-pixel channel extremes of an image, which is all the
+// detectors need: the grid shows in the smallest channel (coloured or grey
+// ink on light paper) and the trace in the largest (dark in every channel).
+type planes struct {
+	w, h int
+	lo   []uint8 // min(R,G,B)
+	hi   []uint8 // max(R,G,B)
+	dom  []uint8 // which channel is the largest: 0 R, 1 G, 2 B
+}
+
+func (p *planes) at(x, y int) (lo, hi uint8) {
+	i := y*p.w + x
+	return p.lo[i], p.hi[i]
+}
+
+// newPlanes reads img once, with fast paths for the common decoded types.
+func newPlanes(img image.Image) *planes {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	p := &planes{w: w, h: h, lo: make([]uint8, w*h), hi: make([]uint8, w*h), dom: make([]uint8, w*h)}
+	if w == 0 || h == 0 {
+		return p
+	}
+	put := func(i int, r, g, bl uint8) {
+		lo, hi := r, r
+		if g < lo {
+			lo = g
+		}
+		if bl < lo {
+			lo = bl
+		}
+		d := uint8(0)
+		if g > hi {
+			hi, d = g, 1
+		}
+		if bl > hi {
+			hi, d = bl, 2
+		}
+		p.lo[i], p.hi[i], p.dom[i] = lo, hi, d
+	}
+	switch m := img.(type) {
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			row := m.Pix[(y)*m.Stride:]
+			for x := 0; x < w; x++ {
+				s := row[x*4 : x*4+4]
+				r, g, bl := s[0], s[1], s[2]
+				if a := s[3]; a != 255 {
+					// Composite over white paper.
+					r = uint8((int(r)*int(a) + 255*(255-int(a))) / 255)
+					g = uint8((int(g)*int(a) + 255*(255-int(a))) / 255)
+					bl = uint8((int(bl)*int(a) + 255*(255-int(a))) / 255)
+				}
+				put(y*w+x, r, g, bl)
+			}
+		}
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			row := m.Pix[y*m.Stride:]
+			for x := 0; x < w; x++ {
+				s := row[x*4 : x*4+4]
+				a := 255 - int(s[3])
+				put(y*w+x, uint8(min(255, int(s[0])+a)), uint8(min(255, int(s[1])+a)), uint8(min(255, int(s[2])+a)))
+			}
+		}
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			row := m.Pix[y*m.Stride:]
+			for x := 0; x < w; x++ {
+				v := row[x]
+				p.lo[y*w+x], p.hi[y*w+x] = v, v
+			}
+		}
+	case *image.YCbCr:
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				yi := m.YOffset(x+b.Min.X, y+b.Min.Y)
+				ci := m.COffset(x+b.Min.X, y+b.Min.Y)
+				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				put(y*w+x, r, g, bl)
+			}
+		}
+	default:
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				c := color.NRGBAModel.Convert(img.At(x+b.Min.X, y+b.Min.Y)).(color.NRGBA)
+				r, g, bl := c.R, c.G, c.B
+				if c.A != 255 {
+					a := int(c.A)
+					r = uint8((int(r)*a + 255*(255-a)) / 255)
+					g = uint8((int(g)*a + 255*(255-a)) / 255)
+					bl = uint8((int(bl)*a + 255*(255-a)) / 255)
+				}
+				put(y*w+x, r, g, bl)
+			}
+		}
+	}
+	return p
+}
+
+// inkMap is a float plane of "ink" (0 = paper) at some scale of the page.
+type inkMap struct {
+	w, h  int
+	scale float64 // source pixels per map pixel
+	v     []float32
+}
+
+// inkAt builds the ink plane (255 - min channel) box-averaged by an integer
+// factor f.
+func (p *planes) ink(f int) *inkMap {
+	if f < 1 {
+		f = 1
+	}
+	w, h := p.w/f, p.h/f
+	if w < 1 || h < 1 {
+		return &inkMap{w: 0, h: 0, scale: float64(f)}
+	}
+	m := &inkMap{w: w, h: h, scale: float64(f), v: make([]float32, w*h)}
+	inv := 1 / float32(f*f)
+	acc := make([]int, w)
+	for y := 0; y < h; y++ {
+		for i := range acc {
+			acc[i] = 0
+		}
+		for dy := 0; dy < f; dy++ {
+			row := p.lo[(y*f+dy)*p.w:]
+			for x := 0; x < w; x++ {
+				s := 0
+				for dx := 0; dx < f; dx++ {
+					s += 255 - int(row[x*f+dx])
+				}
+				acc[x] += s
+			}
+		}
+		for x := 0; x < w; x++ {
+			m.v[y*w+x] = float32(acc[x]) * inv
+		}
+	}
+	return m
+}
+
+// highPass subtracts a local box mean of radius r (clamping at zero), which
+// keeps thin lines and dots and drops paper tint, shadows and large blobs.
+func (m *inkMap) highPass(r int) *inkMap {
+	w, h := m.w, m.h
+	out := &inkMap{w: w, h: h, scale: m.scale, v: make([]float32, w*h)}
+	if w == 0 || h == 0 {
+		return out
+	}
+	// Integral image.
+	ii := make([]float64, (w+1)*(h+1))
+	for y := 0; y < h; y++ {
+		var s float64
+		for x := 0; x < w; x++ {
+			s += float64(m.v[y*w+x])
+			ii[(y+1)*(w+1)+x+1] = ii[y*(w+1)+x+1] + s
+		}
+	}
+	for y := 0; y < h; y++ {
+		y0, y1 := max(0, y-r), min(h, y+r+1)
+		for x := 0; x < w; x++ {
+			x0, x1 := max(0, x-r), min(w, x+r+1)
+			s := ii[y1*(w+1)+x1] - ii[y0*(w+1)+x1] - ii[y1*(w+1)+x0] + ii[y0*(w+1)+x0]
+			mean := s / float64((y1-y0)*(x1-x0))
+			d := float64(m.v[y*w+x]) - mean
+			if d > 0 {
+				out.v[y*w+x] = float32(d)
+			}
+		}
+	}
+	return out
+}

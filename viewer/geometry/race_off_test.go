@@ -1,0 +1,5 @@
+//go:build !race
+
+package geometry
+
+const raceEnabled = false
