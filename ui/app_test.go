@@ -98,10 +98,10 @@ func TestOpenPrintoutShowsPage(t *testing.T) {
 
 func TestOpenMissingFileShowsErrorAndKeepsPage(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.OpenFile(filepath.Join(t.TempDir(), "nothing-here.png"))
 	waitIdle(t, a)
-	if a.doc == nil || a.doc.name != "paperecg_fullScan.png" {
+	if a.doc == nil || a.doc.name != smallECG {
 		t.Fatal("a failed open replaced the document that was open")
 	}
 	if len(a.win.Canvas().Overlays().List()) == 0 {
@@ -126,7 +126,7 @@ func dragOnCanvas(c *ECGCanvas, from, to viewer.Point) {
 
 func TestCropByDrag(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.setTool(ToolCrop)
 	dragOnCanvas(a.canvas, viewer.Point{X: 0.1, Y: 0.2}, viewer.Point{X: 0.9, Y: 0.85})
 	waitIdle(t, a)
@@ -158,7 +158,7 @@ func TestCropByDrag(t *testing.T) {
 
 func TestRedactByDragAndPanWithMiddleButton(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.setTool(ToolRedact)
 	dragOnCanvas(a.canvas, viewer.Point{X: 0.05, Y: 0.02}, viewer.Point{X: 0.4, Y: 0.12})
 	waitIdle(t, a)
@@ -183,7 +183,7 @@ func TestRedactByDragAndPanWithMiddleButton(t *testing.T) {
 
 func TestZoomKeys(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	fit := a.canvas.ZoomPercent()
 	a.canvas.TypedRune('1')
 	if z := a.canvas.ZoomPercent(); z < 99.9 || z > 100.1 {
@@ -202,11 +202,11 @@ func TestZoomKeys(t *testing.T) {
 
 func TestQuarterTurnSwapsFrame(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.turn(1)
 	waitIdle(t, a)
-	if f := a.canvas.frame; f.X != 1700 || f.Y != 2200 {
-		t.Fatalf("frame after a quarter turn %v, want 1700×2200", f)
+	if f := a.canvas.frame; f.X != 433 || f.Y != 862 {
+		t.Fatalf("frame after a quarter turn %v, want 433×862", f)
 	}
 	if a.doc.edits.QuarterTurns != 1 {
 		t.Fatalf("quarter turns %d", a.doc.edits.QuarterTurns)
