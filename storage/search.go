@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Filter selects cases for ListCases. Zero fields select everything.
@@ -128,6 +129,12 @@ func (s *Store) Search(ctx context.Context, query string, f Filter) (Page, error
 // index's vocabulary into an OR of whole words, which FTS5 walks lazily
 // (a plain prefix query would first collect every match).
 func (s *Store) ftsQuery(ctx context.Context, typed string) string {
+	typed = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, typed)
 	words := strings.Fields(typed)
 	var parts []string
 	for _, w := range words {

@@ -218,6 +218,16 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			if err != nil || c.PatientRef != "OLD-1" {
 				t.Errorf("from %d: old case: %+v %v", from, c, err)
 			}
+			// It is listed and found by search after the upgrade, with a new case.
+			if _, err := s.CreateCase(ctx, Case{PatientRef: "NEW-2"}); err != nil {
+				t.Fatal(err)
+			}
+			if p, err := s.Search(ctx, "old", Filter{}); err != nil || len(p.Cases) != 1 || p.Cases[0].PatientRef != "OLD-1" {
+				t.Errorf("from %d: search for the old case: %+v %v", from, p, err)
+			}
+			if p, err := s.ListCases(ctx, Filter{}); err != nil || len(p.Cases) != 2 || p.Cases[0].PatientRef != "NEW-2" {
+				t.Errorf("from %d: listing: %+v %v", from, p, err)
+			}
 		}
 		s.Close()
 	}

@@ -31,6 +31,10 @@ func TestCalipersInTheApp(t *testing.T) {
 	if a.tabs.Selected() != cs.tab {
 		t.Fatalf("the Calipers tab is not shown with the caliper tool (tab %q)", a.tabs.Selected().Text)
 	}
+	// The panel fits the 380-unit side panel (it scrolls only up and down).
+	if w := cs.panel.Object().MinSize().Width; w > 360 {
+		t.Errorf("the calipers panel needs %.0f units across, more than the side panel has", w)
+	}
 	s := cs.overlay.Scale()
 	if s.FrameW != 2200 || s.FrameH != 1700 {
 		t.Fatalf("scale frame %vx%v, want the page's 2200×1700", s.FrameW, s.FrameH)
@@ -66,7 +70,7 @@ func TestCalipersInTheApp(t *testing.T) {
 	}
 
 	// An RR caliper of 0.8 s, placed by drag.
-	cs.panel.tool.SetSelected("RR")
+	cs.panel.SelectTool("RR")
 	dragFrame(a, viewer.Point{X: 0.5, Y: 0.7}, viewer.Point{X: 0.5 + span*0.8, Y: 0.7})
 	ms := cs.overlay.Measurements()
 	if len(ms) != 2 || ms[1].Kind != calipers.KindRR {
@@ -139,7 +143,7 @@ func TestMeasurementsInReportAndInterpret(t *testing.T) {
 	}
 	// An unconfirmed scale: measurements are listed but not offered to the model.
 	cs.panel.SetScale(calipers.NewScale(viewer.Calibration{PxPerMMX: 200 / 25.4, PxPerMMY: 200 / 25.4, Source: viewer.CalibrationDPI, DPI: 200}, 2200, 1700))
-	cs.panel.tool.SetSelected("QT")
+	cs.panel.SelectTool("QT")
 	span := 0.4 * 25 * 200 / 25.4 / 2200 // 400 ms
 	dragFrame(a, viewer.Point{X: 0.3, Y: 0.5}, viewer.Point{X: 0.3 + span, Y: 0.5})
 	if !strings.Contains(cs.report.Text, "QT 40") || !strings.Contains(cs.report.Text, "unconfirmed scale") {
