@@ -162,7 +162,7 @@ func (a *App) ShowModelFindings(f interpret.Findings) {
 // buildCalipers adds the Calipers tab to the side panel.
 func (a *App) buildCalipers() {
 	cs := a.caliperUI()
-	help := widget.NewLabel("Drag on the page to place a caliper; drag a leg or the bar to move it; arrow keys nudge (Shift: ×10), Tab picks the leg, Delete removes.")
+	help := widget.NewLabel("Drag on the page to place a caliper; drag a leg or the bar to move it; arrow keys nudge what you dragged last (Shift: ×10); Delete removes it.")
 	help.Wrapping = fyne.TextWrapWord
 	help.Importance = widget.LowImportance
 	cs.tab = container.NewTabItem("Calipers", container.NewVScroll(container.NewVBox(cs.note, cs.panel.Object(), help)))

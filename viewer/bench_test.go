@@ -1,12 +1,15 @@
 package viewer
 
 import (
+	"bytes"
 	"fmt"
 	"image/jpeg"
+	stdpng "image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
-	"syscall"
+	"strings"
 	"testing"
 )
 
@@ -92,8 +95,8 @@ func BenchmarkPreviewToneUpdate1366x768(b *testing.B) {
 }
 
 // BenchmarkPeakMemoryLargestSample measures the peak resident memory of a
-// fresh process that opens and renders the largest sample page (by pixels)
-// and applies the full pipeline.
+// fresh process that opens and renders the largest sample page (by pixels;
+// the PDF at 300 DPI) and applies the full pipeline.
 func BenchmarkPeakMemoryLargestSample(b *testing.B) {
 	for _, c := range []struct{ name, file string }{
 		{"JPEG-2721x2967", "eik_ecg00005.jpg"},
@@ -105,10 +108,19 @@ func BenchmarkPeakMemoryLargestSample(b *testing.B) {
 			for b.Loop() {
 				cmd := exec.Command(os.Args[0], "-test.run=^TestPeakMemoryChild$")
 				cmd.Env = append(os.Environ(), "PULSEDESK_PEAK_CHILD="+path)
-				if out, err := cmd.CombinedOutput(); err != nil {
+				out, err := cmd.CombinedOutput()
+				if err != nil {
 					b.Fatalf("%v: %s", err, out)
 				}
-				rss = cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+				// the child's own high-water mark (rusage would include the
+				// parent's memory, shared until exec)
+				i := bytes.Index(out, []byte("VmHWM:"))
+				if i < 0 {
+					b.Fatalf("no VmHWM in %s", out)
+				}
+				if _, err := fmt.Sscanf(string(out[i:]), "VmHWM: %d kB", &rss); err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
 		})
@@ -133,5 +145,70 @@ func TestPeakMemoryChild(t *testing.T) {
 	out := Apply(img, fullPipeline())
 	runtime.KeepAlive(out)
 	d.Close()
-	fmt.Fprintln(os.Stderr, out.Bounds())
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			fmt.Println(strings.Join(strings.Fields(line), " "))
+		}
+	}
+}
+
+func BenchmarkRenderPDF200(b *testing.B) {
+	d, err := Open(sample(b, "dcmplot_anonymous_ecg_3x4_1.pdf"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.Run("in-process", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := d.Render(0, 200); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("isolated", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := d.RenderIsolated(0, 200); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// The same steps as BenchmarkApplyFullPipeline/PDF-300dpi done by
+// ImageMagick (read from its memory-mapped cache format, written nowhere), for
+// comparison. ImageMagick's -rotate is clockwise.
+func BenchmarkImageMagickSamePipeline300dpi(b *testing.B) {
+	img := renderPage(b, sample(b, "dcmplot_anonymous_ecg_3x4_1.pdf"), 0, 300)
+	dir := b.TempDir()
+	png := filepath.Join(dir, "page.png")
+	f, err := os.Create(png)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := stdpng.Encode(f, img); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	mpc := filepath.Join(dir, "page.mpc")
+	tool(b, "convert", png, mpc)
+	b.ResetTimer()
+	for b.Loop() {
+		tool(b, "convert", mpc, "-background", "white", "-rotate", "-3.5", "-gravity", "center",
+			"-crop", "90%x90%+0+0", "+repage", "-auto-level", "-gamma", "1.2", "-unsharp", "0x1+1.0",
+			"-colorspace", "Gray", "null:")
+	}
+}
+
+// mutool draw of the same page at 200 DPI, for comparison with
+// BenchmarkOpenRenderPDF200 (this one includes starting the process).
+func BenchmarkMutoolDraw200(b *testing.B) {
+	path := sample(b, "dcmplot_anonymous_ecg_3x4_1.pdf")
+	out := filepath.Join(b.TempDir(), "page.pam")
+	for b.Loop() {
+		tool(b, "mutool", "draw", "-q", "-r", "200", "-o", out, path)
+	}
 }

@@ -98,11 +98,8 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 		Grid: ecgpaper.GridColor(*grid), GridStyle: ecgpaper.GridStyle(*gridStyle),
 	}
 	// Check the options before reading anything.
-	if _, _, err := ecgpaper.Render(&ecgpaper.Record{Name: "check", Fs: 1, Leads: []ecgpaper.Lead{{Name: "I", MV: []float64{0}}}}, ecgpaper.Options{
-		DPI: 10, Layout: opt.Layout, Paper: opt.Paper, SpeedMMPerS: opt.SpeedMMPerS, GainMMPerMV: opt.GainMMPerMV,
-		Grid: opt.Grid, GridStyle: opt.GridStyle, StartSec: opt.StartSec,
-	}); err != nil {
-		return usagef("%v", strings.TrimPrefix(err.Error(), "render record check: "))
+	if err := opt.Validate(); err != nil {
+		return usagef("%v", err)
 	}
 	deg := ecgpaper.Degradation{RotateDeg: *rotate, Perspective: *persp, Noise: *noise, Blur: *blur, Seed: *seed}
 	if *tint {

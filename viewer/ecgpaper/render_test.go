@@ -168,6 +168,14 @@ func TestRenderTraceBoxHoldsEveryTracePixel(t *testing.T) {
 			}
 		}
 	}
+	ib := tr.InkBox.Image()
+	for y := 0; y < tr.Height; y++ {
+		for x := 0; x < tr.Width; x++ {
+			if lum(img, x, y) < 254.5 && !image.Pt(x, y).In(ib) {
+				t.Fatalf("ink at %d,%d outside the ink box %v", x, y, ib)
+			}
+		}
+	}
 	if len(touch) != 4 {
 		t.Errorf("trace box %v is not tight: ink touches %v", tb, touch)
 	}
