@@ -110,10 +110,6 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// pager is what every document kind provides; see recording.go.
-//
-// The pager interface itself is declared in recording.go.
-
 // pixelSizer is implemented by pagers whose page size is in pixels (raster
 // images) rather than points.
 type pixelSizer interface {
@@ -204,6 +200,13 @@ func (e *kindErr) Error() string {
 		return string(e.kind)
 	}
 	return string(e.kind) + ": " + e.cause.Error()
+}
+
+func (e *kindErr) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
 }
 
 func problem(kind ErrorKind, format string, a ...any) error {
