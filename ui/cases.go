@@ -264,6 +264,7 @@ func (a *App) showCaseDetail(d storage.CaseDetail) {
 		a.showRun(sr)
 	}
 	a.report.show(d)
+	a.restoreMeasurements(d)
 	a.updateTitle()
 }
 
@@ -310,6 +311,7 @@ func (a *App) saveCase() {
 			a.statusL.SetText(fmt.Sprintf("Saved %s.", caseLabel(saved)))
 			if a.doc != nil && a.doc.sess == sess {
 				a.doc.caseRec = saved
+				a.saveCaseMeasurements(sess, saved.UID)
 			}
 			a.refreshCases()
 			a.updateTitle()
