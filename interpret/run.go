@@ -229,8 +229,9 @@ type RunOptions struct {
 	// goroutine (not the one calling OnChunk).
 	OnProgress func(Progress)
 	// OnStart is called once the request is about to be sent, with the
-	// prompt and options (to record the run before streaming).
-	OnStart func(r *Result)
+	// prompt and options (to record the run before streaming). An error
+	// stops the run before anything is sent: it fails with that error.
+	OnStart func(r *Result) error
 	// Format asks for JSON output (a JSON schema or "json").
 	Format []byte
 }
@@ -305,7 +306,10 @@ func (cv *Conversation) run(ctx context.Context, msgs []api.Message, s Settings,
 	start := time.Now()
 	res := &Result{Outcome: OutcomeRunning, Model: cv.model.Name, Digest: cv.model.Digest, Prompt: prompt, Options: s.options(), Started: start}
 	if ro.OnStart != nil {
-		ro.OnStart(res)
+		if err := ro.OnStart(res); err != nil {
+			res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("the run was not started: %w", err)
+			return res
+		}
 	}
 	no := false
 	keep := &api.Duration{Duration: s.KeepAlive}

@@ -312,3 +312,18 @@ func TestPreloadAndEstimates(t *testing.T) {
 		t.Errorf("unload: %v", err)
 	}
 }
+
+func TestRunNotStartedWhenOnStartFails(t *testing.T) {
+	srv := ollamatest.New(t)
+	cv := conversation(t, srv, Settings{})
+	res, err := cv.Ask(context.Background(), "Rhythm?", RunOptions{OnStart: func(*Result) error { return errors.New("disk full") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeFailed || !strings.Contains(res.Err.Error(), "disk full") {
+		t.Errorf("outcome %s err %v", res.Outcome, res.Err)
+	}
+	if len(srv.ChatRequests()) != 0 {
+		t.Error("the request went out although the run could not be recorded")
+	}
+}

@@ -385,17 +385,22 @@ func (s *Session) stream(ctx context.Context, cv *Conversation, task, parent str
 		savedLen  int
 	)
 	inner := ro
-	inner.OnStart = func(r *Result) {
+	inner.OnStart = func(r *Result) error {
 		opts, _ := json.Marshal(r.Options)
 		stored, startErr = store.StartRun(wctx, storage.Run{
 			CaseUID: s.c.UID, ModelInputUID: inputUID, ParentUID: parent,
 			Model: r.Model, ModelDigest: r.Digest, Task: task, Prompt: r.Prompt, Options: opts,
 		})
-		started = startErr == nil
+		if startErr != nil {
+			// Nothing is asked that could not be recorded.
+			return startErr
+		}
+		started = true
 		lastSaved = time.Now()
 		if ro.OnStart != nil {
-			ro.OnStart(r)
+			return ro.OnStart(r)
 		}
+		return nil
 	}
 	inner.OnChunk = func(ch Chunk) {
 		mu.Lock()
@@ -414,8 +419,7 @@ func (s *Session) stream(ctx context.Context, cv *Conversation, task, parent str
 		return nil, err
 	}
 	if startErr != nil {
-		// The answer streamed but could not be recorded: say so, keep the text.
-		return &Run{Result: res}, fmt.Errorf("recording the run in the case log: %w", startErr)
+		return nil, fmt.Errorf("recording the run in the case log: %w", startErr)
 	}
 	rr := storage.RunResult{
 		Answer: res.Text, DoneReason: res.DoneReason, PromptTokens: res.PromptTokens, AnswerTokens: res.EvalTokens,

@@ -125,7 +125,7 @@ func TestWorkflowCancelKeepsCheckpointedPartial(t *testing.T) {
 	var mu sync.Mutex
 	third := make(chan struct{})
 	ro := RunOptions{
-		OnStart: func(r *Result) {},
+		OnStart: func(r *Result) error { return nil },
 		OnChunk: func(c Chunk) {
 			if c.Index == 2 {
 				close(third)
@@ -194,6 +194,22 @@ func TestWorkflowFaultsAndRefusals(t *testing.T) {
 	d, _ := wf.Store.CaseDetail(ctx, s.Case().UID)
 	if len(d.Runs) != 1 {
 		t.Errorf("%d runs stored; the refused text-model run must not be one", len(d.Runs))
+	}
+	// A run that cannot be recorded is not asked.
+	s2, err := wf.OpenNew(ctx, testECG, storage.Case{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := wf.Store.DeleteCase(ctx, s2.Case().UID, "tester", "test"); err != nil {
+		t.Fatal(err)
+	}
+	before := len(srv.ChatRequests())
+	if _, err := s2.Ask(ctx, "pulse", Question{Task: TaskReport}, RunOptions{}); err == nil {
+		t.Error("asked about a deleted case")
+	}
+	if len(srv.ChatRequests()) != before {
+		t.Error("a run that could not be recorded reached the server")
 	}
 	if _, err := wf.OpenNew(ctx, "testdata/missing.png", storage.Case{}); err == nil || !strings.Contains(err.Error(), "missing.png") {
 		t.Errorf("missing file: %v", err)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"image/jpeg"
+	stdpng "image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -174,4 +176,39 @@ func BenchmarkRenderPDF200(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The same steps as BenchmarkApplyFullPipeline/PDF-300dpi done by
+// ImageMagick (read from its memory-mapped cache format, written nowhere), for
+// comparison. ImageMagick's -rotate is clockwise.
+func BenchmarkImageMagickSamePipeline300dpi(b *testing.B) {
+	img := renderPage(b, sample(b, "dcmplot_anonymous_ecg_3x4_1.pdf"), 0, 300)
+	dir := b.TempDir()
+	png := filepath.Join(dir, "page.png")
+	f, err := os.Create(png)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := stdpng.Encode(f, img); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	mpc := filepath.Join(dir, "page.mpc")
+	tool(b, "convert", png, mpc)
+	b.ResetTimer()
+	for b.Loop() {
+		tool(b, "convert", mpc, "-background", "white", "-rotate", "-3.5", "-gravity", "center",
+			"-crop", "90%x90%+0+0", "+repage", "-auto-level", "-gamma", "1.2", "-unsharp", "0x1+1.0",
+			"-colorspace", "Gray", "null:")
+	}
+}
+
+// mutool draw of the same page at 200 DPI, for comparison with
+// BenchmarkOpenRenderPDF200 (this one includes starting the process).
+func BenchmarkMutoolDraw200(b *testing.B) {
+	path := sample(b, "dcmplot_anonymous_ecg_3x4_1.pdf")
+	out := filepath.Join(b.TempDir(), "page.pam")
+	for b.Loop() {
+		tool(b, "mutool", "draw", "-q", "-r", "200", "-o", out, path)
+	}
 }
