@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"pulsedesk/interpret/ollamatest/realserver"
 	"pulsedesk/viewer"
 )
 
@@ -115,4 +116,55 @@ func BenchmarkClientOverhead(b *testing.B) {
 	}
 	b.ReportMetric(float64(toWire.Microseconds())/float64(b.N), "µs-call-to-wire")
 	b.ReportMetric(float64(len(in.PNG)), "png-bytes")
+}
+
+// BenchmarkFirstTokenRealServer: time from Ask to the first streamed
+// piece on the real Ollama server with the tiny vision model, the model
+// unloaded before each run ("cold") or preloaded with Preload ("preloaded").
+// The difference is the load time the preload takes off the user's wait.
+func BenchmarkFirstTokenRealServer(b *testing.B) {
+	srv := realserver.Start(b)
+	name := srv.AddVisionModel(b)
+	ctx := context.Background()
+	c, err := New(Config{Server: srv.URL, Getenv: func(string) string { return "" }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	m, err := c.RequireVision(ctx, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := Prepare(page300(b), m.ImageLongSide)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, preload := range []bool{false, true} {
+		label := "cold"
+		if preload {
+			label = "preloaded"
+		}
+		b.Run(label, func(b *testing.B) {
+			var first time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if err := c.Unload(ctx, name); err != nil {
+					b.Fatal(err)
+				}
+				if preload {
+					if err := c.Preload(ctx, name, time.Minute); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				cv := c.NewConversation(m, &in, Settings{NumPredict: 4})
+				res, err := cv.Ask(ctx, "Please write a clinical report based on this ECG image.", RunOptions{})
+				if err != nil || res.FirstToken == 0 {
+					b.Fatalf("%v %+v", err, res)
+				}
+				first += res.FirstToken
+			}
+			b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "ms-first-token")
+		})
+	}
 }

@@ -51,6 +51,9 @@ var (
 	ErrNoVision = errors.New("model has no vision")
 	// ErrStreamEnded: the stream ended without its final chunk.
 	ErrStreamEnded = errors.New("the model server stopped answering")
+	// ErrRepetition: the model wrote the same piece over and over and
+	// Ollama cut the stream (its token-repeat limit) without a final chunk.
+	ErrRepetition = errors.New("the model kept repeating itself and Ollama stopped it")
 	// ErrContextFull: a follow-up would not fit the model's context.
 	ErrContextFull = errors.New("the conversation would not fit the model's context")
 )

@@ -46,6 +46,9 @@ type Settings struct {
 	FirstTokenTimeout time.Duration
 	StallTimeout      time.Duration
 	KeepAlive         time.Duration
+	// NumPredict caps the answer's length in tokens (0: no cap; the
+	// context's end stops it).
+	NumPredict int
 }
 
 // DefaultSettings are the options PULSE was evaluated with: temperature 0,
@@ -77,7 +80,11 @@ func (s Settings) withDefaults() Settings {
 
 // options is the request's options map.
 func (s Settings) options() map[string]any {
-	return map[string]any{"temperature": s.Temperature, "seed": s.Seed, "num_ctx": s.NumCtx}
+	o := map[string]any{"temperature": s.Temperature, "seed": s.Seed, "num_ctx": s.NumCtx}
+	if s.NumPredict > 0 {
+		o["num_predict"] = s.NumPredict
+	}
+	return o
 }
 
 // Phase is what a waiting run is doing, as far as can be told.
@@ -218,11 +225,13 @@ type RunOptions struct {
 	// OnChunk is called for every streamed piece, in order, on the
 	// streaming goroutine; keep it short.
 	OnChunk func(Chunk)
-	// OnProgress is called when the phase changes.
+	// OnProgress is called when the phase changes, possibly from a timer
+	// goroutine (not the one calling OnChunk).
 	OnProgress func(Progress)
 	// OnStart is called once the request is about to be sent, with the
-	// prompt and options (to record the run before streaming).
-	OnStart func(r *Result)
+	// prompt and options (to record the run before streaming). An error
+	// stops the run before anything is sent: it fails with that error.
+	OnStart func(r *Result) error
 	// Format asks for JSON output (a JSON schema or "json").
 	Format []byte
 }
@@ -284,6 +293,10 @@ func (cv *Conversation) Again(ctx context.Context, ro RunOptions) (*Result, erro
 	return res, nil
 }
 
+// ollamaRepeatLimit is Ollama's: more than 30 repeats of one token end
+// the stream (llm/server.go, Completion).
+const ollamaRepeatLimit = 30
+
 var (
 	errFirstToken = errors.New("first-token timeout")
 	errStall      = errors.New("stall timeout")
@@ -293,7 +306,10 @@ func (cv *Conversation) run(ctx context.Context, msgs []api.Message, s Settings,
 	start := time.Now()
 	res := &Result{Outcome: OutcomeRunning, Model: cv.model.Name, Digest: cv.model.Digest, Prompt: prompt, Options: s.options(), Started: start}
 	if ro.OnStart != nil {
-		ro.OnStart(res)
+		if err := ro.OnStart(res); err != nil {
+			res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("the run was not started: %w", err)
+			return res
+		}
 	}
 	no := false
 	keep := &api.Duration{Duration: s.KeepAlive}
@@ -358,6 +374,10 @@ func (cv *Conversation) run(ctx context.Context, msgs []api.Message, s Settings,
 	})
 	var text strings.Builder
 	var gotDone bool
+	// Ollama ends a stream silently (no final chunk, no error) when the
+	// same token comes more than 30 times in a row; count them as it does.
+	var lastPiece string
+	repeats := 0
 	var final api.ChatResponse
 	n := 0
 	err := cv.c.api.Chat(runCtx, req, func(r api.ChatResponse) error {
@@ -367,6 +387,11 @@ func (cv *Conversation) run(ctx context.Context, msgs []api.Message, s Settings,
 		}
 		watchdog.Reset(s.StallTimeout)
 		if r.Message.Content != "" {
+			if p := strings.TrimSpace(r.Message.Content); p == lastPiece {
+				repeats++
+			} else {
+				lastPiece, repeats = p, 0
+			}
 			report(PhaseWriting)
 			text.WriteString(r.Message.Content)
 			if ro.OnChunk != nil {
@@ -408,6 +433,9 @@ func (cv *Conversation) run(ctx context.Context, msgs []api.Message, s Settings,
 	case err != nil:
 		res.Outcome = OutcomeFailed
 		res.Err = cv.c.wrapRun(err, cv.model.Name)
+	case repeats >= ollamaRepeatLimit:
+		res.Outcome = OutcomeFailed
+		res.Err = fmt.Errorf("%w (%q %d times in a row); the answer is incomplete: \"Again\" asks for a different sample", ErrRepetition, lastPiece, repeats+1)
 	default:
 		res.Outcome = OutcomeFailed
 		res.Err = fmt.Errorf("%w (the stream ended without its final chunk after %d pieces)", ErrStreamEnded, n)

@@ -171,6 +171,8 @@ func TestRunFaults(t *testing.T) {
 		{name: "dropped after 3 chunks", faults: ollamatest.Faults{DropAfter: 3}, outcome: OutcomeFailed, is: ErrStreamEnded, partial: first3},
 		{name: "error line after 3 chunks", faults: ollamatest.Faults{ErrorAfter: 3, ErrorText: "out of memory"}, outcome: OutcomeFailed, is: ErrStreamEnded, partial: first3},
 		{name: "junk after 3 chunks", faults: ollamatest.Faults{JunkAfter: 3}, outcome: OutcomeFailed, is: ErrStreamEnded, partial: first3},
+		{name: "repetition cut by the server", faults: ollamatest.Faults{RepeatAfter: 3}, outcome: OutcomeFailed, is: ErrRepetition,
+			partial: first3 + strings.Repeat(" again", 31)},
 		{name: "slow tokens within the stall timeout", faults: ollamatest.Faults{TokenDelay: 20 * time.Millisecond},
 			settings: Settings{StallTimeout: 2 * time.Second}, outcome: OutcomeComplete, partial: ollamatest.DefaultAnswer},
 	}
@@ -308,5 +310,20 @@ func TestPreloadAndEstimates(t *testing.T) {
 	}
 	if err := c.Unload(ctx, "pulse"); err != nil || srv.Loaded("pulse") {
 		t.Errorf("unload: %v", err)
+	}
+}
+
+func TestRunNotStartedWhenOnStartFails(t *testing.T) {
+	srv := ollamatest.New(t)
+	cv := conversation(t, srv, Settings{})
+	res, err := cv.Ask(context.Background(), "Rhythm?", RunOptions{OnStart: func(*Result) error { return errors.New("disk full") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeFailed || !strings.Contains(res.Err.Error(), "disk full") {
+		t.Errorf("outcome %s err %v", res.Outcome, res.Err)
+	}
+	if len(srv.ChatRequests()) != 0 {
+		t.Error("the request went out although the run could not be recorded")
 	}
 }

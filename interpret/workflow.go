@@ -42,6 +42,7 @@ type Session struct {
 	wf       *Workflow
 	doc      *viewer.Document
 	document storage.Document
+	tmpPath  string // a reopened document's temporary copy
 
 	mu          sync.Mutex
 	c           storage.Case
@@ -113,8 +114,14 @@ func (w *Workflow) attach(ctx context.Context, doc *viewer.Document, data []byte
 	return &Session{wf: w, doc: doc, document: d, c: c, edits: viewer.NewEdits()}, nil
 }
 
-// Close releases the document.
-func (s *Session) Close() error { return s.doc.Close() }
+// Close releases the document (and removes a reopened document's temporary copy).
+func (s *Session) Close() error {
+	err := s.doc.Close()
+	if s.tmpPath != "" {
+		os.Remove(s.tmpPath)
+	}
+	return err
+}
 
 // Case is the case this session works on.
 func (s *Session) Case() storage.Case {
@@ -378,17 +385,22 @@ func (s *Session) stream(ctx context.Context, cv *Conversation, task, parent str
 		savedLen  int
 	)
 	inner := ro
-	inner.OnStart = func(r *Result) {
+	inner.OnStart = func(r *Result) error {
 		opts, _ := json.Marshal(r.Options)
 		stored, startErr = store.StartRun(wctx, storage.Run{
 			CaseUID: s.c.UID, ModelInputUID: inputUID, ParentUID: parent,
 			Model: r.Model, ModelDigest: r.Digest, Task: task, Prompt: r.Prompt, Options: opts,
 		})
-		started = startErr == nil
+		if startErr != nil {
+			// Nothing is asked that could not be recorded.
+			return startErr
+		}
+		started = true
 		lastSaved = time.Now()
 		if ro.OnStart != nil {
-			ro.OnStart(r)
+			return ro.OnStart(r)
 		}
+		return nil
 	}
 	inner.OnChunk = func(ch Chunk) {
 		mu.Lock()
@@ -407,8 +419,7 @@ func (s *Session) stream(ctx context.Context, cv *Conversation, task, parent str
 		return nil, err
 	}
 	if startErr != nil {
-		// The answer streamed but could not be recorded: say so, keep the text.
-		return &Run{Result: res}, fmt.Errorf("recording the run in the case log: %w", startErr)
+		return nil, fmt.Errorf("recording the run in the case log: %w", startErr)
 	}
 	rr := storage.RunResult{
 		Answer: res.Text, DoneReason: res.DoneReason, PromptTokens: res.PromptTokens, AnswerTokens: res.EvalTokens,
@@ -442,4 +453,56 @@ func (s *Session) Conversation() *Conversation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.conv
+}
+
+// Resume reopens a stored case: its newest document is written to a
+// private temporary file (mode 0600, removed by Close) and opened, and the
+// page and edits of its newest model input from that document are restored.
+func (w *Workflow) Resume(ctx context.Context, caseUID string) (*Session, error) {
+	if w.Store == nil {
+		return nil, errors.New("workflow: no case log")
+	}
+	d, err := w.Store.CaseDetail(ctx, caseUID)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Documents) == 0 {
+		return nil, fmt.Errorf("case %s has no document", caseUID)
+	}
+	doc := d.Documents[len(d.Documents)-1]
+	data, err := w.Store.DocumentData(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp("", "pulsedesk-case-*"+filepath.Ext(doc.Name))
+	if err != nil {
+		return nil, fmt.Errorf("case %s: reopening %s: %w", caseUID, doc.Name, err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr != nil || cerr != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("case %s: reopening %s: %w", caseUID, doc.Name, errors.Join(werr, cerr))
+	}
+	vd, err := viewer.Open(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("case %s: reopening %s: %w", caseUID, doc.Name, err)
+	}
+	s := &Session{wf: w, doc: vd, document: doc, c: d.Case, edits: viewer.NewEdits(), tmpPath: tmp}
+	for i := len(d.ModelInputs) - 1; i >= 0; i-- {
+		in := d.ModelInputs[i]
+		if in.DocumentUID != doc.UID {
+			continue
+		}
+		if e, err := viewer.UnmarshalEdits(in.Edits); err == nil {
+			s.edits = e
+		}
+		if in.Page >= 0 && in.Page < vd.NumPages() {
+			s.page = in.Page
+		}
+		break
+	}
+	return s, nil
 }

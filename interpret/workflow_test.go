@@ -125,7 +125,7 @@ func TestWorkflowCancelKeepsCheckpointedPartial(t *testing.T) {
 	var mu sync.Mutex
 	third := make(chan struct{})
 	ro := RunOptions{
-		OnStart: func(r *Result) {},
+		OnStart: func(r *Result) error { return nil },
 		OnChunk: func(c Chunk) {
 			if c.Index == 2 {
 				close(third)
@@ -195,7 +195,61 @@ func TestWorkflowFaultsAndRefusals(t *testing.T) {
 	if len(d.Runs) != 1 {
 		t.Errorf("%d runs stored; the refused text-model run must not be one", len(d.Runs))
 	}
+	// A run that cannot be recorded is not asked.
+	s2, err := wf.OpenNew(ctx, testECG, storage.Case{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := wf.Store.DeleteCase(ctx, s2.Case().UID, "tester", "test"); err != nil {
+		t.Fatal(err)
+	}
+	before := len(srv.ChatRequests())
+	if _, err := s2.Ask(ctx, "pulse", Question{Task: TaskReport}, RunOptions{}); err == nil {
+		t.Error("asked about a deleted case")
+	}
+	if len(srv.ChatRequests()) != before {
+		t.Error("a run that could not be recorded reached the server")
+	}
 	if _, err := wf.OpenNew(ctx, "testdata/missing.png", storage.Case{}); err == nil || !strings.Contains(err.Error(), "missing.png") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestWorkflowResume(t *testing.T) {
+	srv := ollamatest.New(t)
+	wf := newWorkflow(t, srv)
+	ctx := context.Background()
+	s, err := wf.OpenNew(ctx, testECG, storage.Case{PatientRef: "R-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := viewer.NewEdits()
+	e.QuarterTurns = 1
+	s.SetEdits(e)
+	first, _, err := s.Prepare(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	r, err := wf.Resume(ctx, s.Case().UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Edits().QuarterTurns != 1 || r.Document().UID != s.Document().UID {
+		t.Errorf("resumed edits %+v document %s", r.Edits(), r.Document().UID)
+	}
+	again, _, err := r.Prepare(ctx, 0)
+	if err != nil || again.SHA256 != first.SHA256 {
+		t.Errorf("the resumed case prepares a different input: %v", err)
+	}
+	tmp := r.tmpPath
+	r.Close()
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("temporary copy %s left behind", tmp)
+	}
+	if _, err := wf.Resume(ctx, "00000000000000000000000000000000"); err == nil {
+		t.Error("resumed a case that does not exist")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Filter selects cases for ListCases. Zero fields select everything.
@@ -37,27 +39,44 @@ type Page struct {
 	Next string `json:"next,omitempty"`
 }
 
-// ListCases lists cases newest first, one page at a time (keyset
-// pagination: every page costs the same however deep it is).
+// ListCases lists cases newest first (by creation time), one page at a
+// time. Pages are keyed by the cases' sort key (keyset pagination): every
+// page costs the same however deep it is, and a search walks the full-text
+// index newest first and stops after one page.
 func (s *Store) ListCases(ctx context.Context, f Filter) (Page, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
 	limit = min(limit, 1000)
+	fts := s.ftsQuery(ctx, f.Query)
+	key := "c.sort_key"
+	q := `SELECT ` + caseCols + ` FROM cases c`
 	var where []string
 	var args []any
-	if q := ftsQuery(f.Query); q != "" {
-		where = append(where, `c.id IN (SELECT case_id FROM search_index WHERE search_index MATCH ?)`)
-		args = append(args, q)
+	if fts != "" {
+		key = "search_index.rowid"
+		q = `SELECT ` + caseCols + ` FROM search_index JOIN cases c ON c.sort_key = search_index.rowid`
+		where = append(where, `search_index MATCH ?`)
+		args = append(args, fts)
 	}
+	// The sort key is the creation time in ms times 1000 plus a counter.
 	if !f.From.IsZero() {
-		where = append(where, `c.created_at >= ?`)
-		args = append(args, ms(f.From))
+		where = append(where, key+` >= ?`)
+		args = append(args, ms(f.From)*1000)
 	}
 	if !f.To.IsZero() {
-		where = append(where, `c.created_at < ?`)
-		args = append(args, ms(f.To))
+		where = append(where, key+` < ?`)
+		args = append(args, ms(f.To)*1000)
+	}
+	if f.After != "" {
+		digits, ok := strings.CutPrefix(f.After, "k")
+		after, err := strconv.ParseInt(digits, 10, 64)
+		if !ok || err != nil {
+			return Page{}, fmt.Errorf("case log %s: page cursor %q: not a cursor from this log", s.path, f.After)
+		}
+		where = append(where, key+` < ?`)
+		args = append(args, after)
 	}
 	if f.Status != "" {
 		if f.Status != StatusDraft && f.Status != StatusSigned {
@@ -74,19 +93,10 @@ func (s *Store) ListCases(ctx context.Context, f Filter) (Page, error) {
 		where = append(where, `EXISTS (SELECT 1 FROM case_tags t WHERE t.tag = ? AND t.case_id = c.id)`)
 		args = append(args, t)
 	}
-	if f.After != "" {
-		at, id, err := parseCursor(f.After)
-		if err != nil {
-			return Page{}, fmt.Errorf("case log %s: page cursor %q: %w", s.path, f.After, err)
-		}
-		where = append(where, `(c.created_at, c.id) < (?, ?)`)
-		args = append(args, at, id)
-	}
-	q := `SELECT ` + caseCols + ` FROM cases c`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	q += ` ORDER BY c.created_at DESC, c.id DESC LIMIT ?`
+	q += ` ORDER BY ` + key + ` DESC LIMIT ?`
 	args = append(args, limit+1)
 	cases, err := collect(ctx, s.db, scanCase, q, args...)
 	if err != nil {
@@ -95,8 +105,11 @@ func (s *Store) ListCases(ctx context.Context, f Filter) (Page, error) {
 	p := Page{Cases: cases}
 	if len(cases) > limit {
 		p.Cases = cases[:limit]
-		last := p.Cases[limit-1]
-		p.Next = fmt.Sprintf("%d.%d", ms(last.CreatedAt), last.Number)
+		var sk int64
+		if err := s.db.QueryRowContext(ctx, `SELECT sort_key FROM cases WHERE id = ?`, p.Cases[limit-1].Number).Scan(&sk); err != nil {
+			return Page{}, fmt.Errorf("case log %s: listing cases: %w", s.path, err)
+		}
+		p.Next = "k" + strconv.FormatInt(sk, 10)
 	}
 	if p.Cases == nil {
 		p.Cases = []Case{}
@@ -110,39 +123,61 @@ func (s *Store) Search(ctx context.Context, query string, f Filter) (Page, error
 	return s.ListCases(ctx, f)
 }
 
-func parseCursor(c string) (at, id int64, err error) {
-	a, b, ok := strings.Cut(c, ".")
-	if !ok {
-		return 0, 0, fmt.Errorf("not a page cursor")
-	}
-	if at, err = strconv.ParseInt(a, 10, 64); err != nil {
-		return 0, 0, fmt.Errorf("not a page cursor")
-	}
-	if id, err = strconv.ParseInt(b, 10, 64); err != nil {
-		return 0, 0, fmt.Errorf("not a page cursor")
-	}
-	return at, id, nil
-}
-
 // ftsQuery turns what a user typed into an FTS5 query that cannot be a
 // syntax error: every word a quoted phrase, all required, the last one also
-// a prefix.
-func ftsQuery(typed string) string {
+// standing for the words it begins. That prefix is expanded through the
+// index's vocabulary into an OR of whole words, which FTS5 walks lazily
+// (a plain prefix query would first collect every match).
+func (s *Store) ftsQuery(ctx context.Context, typed string) string {
+	typed = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, typed)
 	words := strings.Fields(typed)
 	var parts []string
 	for _, w := range words {
-		w = strings.ReplaceAll(w, `"`, `""`)
 		// A word of punctuation only would be an empty phrase: skip it.
-		if strings.IndexFunc(w, func(r rune) bool {
-			return r == '_' || r > 127 || ('0' <= r && r <= '9') || ('a' <= r|0x20 && r|0x20 <= 'z')
-		}) < 0 {
+		if strings.IndexFunc(w, isWordRune) < 0 {
 			continue
 		}
-		parts = append(parts, `"`+w+`"`)
+		parts = append(parts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 	}
 	if len(parts) == 0 {
 		return ""
 	}
+	last := words[len(words)-1]
 	parts[len(parts)-1] += "*"
-	return strings.Join(parts, " ")
+	if strings.IndexFunc(last, func(r rune) bool { return !isWordRune(r) }) < 0 {
+		if alt := s.expandPrefix(ctx, strings.ToLower(last)); alt != "" {
+			parts[len(parts)-1] = alt
+		}
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// expandPrefix returns ("w1" OR "w2" ...) for the indexed words that start
+// with prefix, or "" when there are none or too many (the caller then keeps
+// the plain prefix query).
+func (s *Store) expandPrefix(ctx context.Context, prefix string) string {
+	rows, err := s.db.QueryContext(ctx, `SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT 65`, prefix, prefix+"\U0010FFFF")
+	if err != nil {
+		return ""
+	}
+	defer rows.Close()
+	var terms []string
+	for rows.Next() {
+		var t string
+		if rows.Scan(&t) != nil {
+			return ""
+		}
+		terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	if rows.Err() != nil || len(terms) == 0 || len(terms) > 64 {
+		return ""
+	}
+	return "(" + strings.Join(terms, " OR ") + ")"
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 func openTest(t testing.TB) *Store {
@@ -215,6 +217,16 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			c, err := s.GetCase(ctx, "0123456789abcdef0123456789abcdef")
 			if err != nil || c.PatientRef != "OLD-1" {
 				t.Errorf("from %d: old case: %+v %v", from, c, err)
+			}
+			// It is listed and found by search after the upgrade, with a new case.
+			if _, err := s.CreateCase(ctx, Case{PatientRef: "NEW-2"}); err != nil {
+				t.Fatal(err)
+			}
+			if p, err := s.Search(ctx, "old", Filter{}); err != nil || len(p.Cases) != 1 || p.Cases[0].PatientRef != "OLD-1" {
+				t.Errorf("from %d: search for the old case: %+v %v", from, p, err)
+			}
+			if p, err := s.ListCases(ctx, Filter{}); err != nil || len(p.Cases) != 2 || p.Cases[0].PatientRef != "NEW-2" {
+				t.Errorf("from %d: listing: %+v %v", from, p, err)
 			}
 		}
 		s.Close()
@@ -514,5 +526,65 @@ func TestOrphanedRunsInterruptedOnlyWhenOwnerGone(t *testing.T) {
 	}
 	if err := a.CheckpointRun(ctx, live.UID, "still going"); err != nil {
 		t.Errorf("checkpoint of the live run: %v", err)
+	}
+}
+
+func TestBackgroundIntegrityCheckAndClose(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := filepath.Join(t.TempDir(), FileName)
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newCaseWithInput(t, s, "CHECK-1")
+	<-s.IntegrityDone()
+	if res := s.Integrity(); !res.OK() || res.CheckedAt.IsZero() {
+		t.Errorf("background check: %+v", res)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A log closed while its check still runs stops the check and leaks nothing.
+	s, err = Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A damaged page is reported, not hidden.
+	s, err = OpenWith(p, Options{SkipBackgroundCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Integrity().State != IntegrityPending {
+		t.Errorf("state before any check: %s", s.Integrity().State)
+	}
+	s.DB().Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	s.Close()
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	garbage := bytes.Repeat([]byte{0xA5}, 4096)
+	// Overwrite the middle of the file (not the header) with garbage pages.
+	if _, err := f.WriteAt(garbage, fi.Size()/2/4096*4096); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s, err = OpenWith(p, Options{SkipBackgroundCheck: true})
+	if err != nil {
+		t.Logf("damaged log refused at open: %v", err)
+		return // refusing to open a damaged log is acceptable too
+	}
+	defer s.Close()
+	res, err := s.IntegrityCheck(context.Background())
+	t.Logf("check of a damaged log: %+v %v", res, err)
+	if err == nil && res.OK() {
+		t.Errorf("a damaged log passed the check: %+v", res)
+	}
+	if err := s.Backup(context.Background(), filepath.Join(t.TempDir(), "b.db")); err == nil {
+		t.Error("a damaged log was backed up")
 	}
 }

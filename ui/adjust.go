@@ -302,9 +302,9 @@ func (p *adjustPanel) showPage(page int) {
 	dpi := d.dpi
 	p.a.goWork(func() {
 		img, err := doc.Render(page, dpi)
-		var base image.Image
+		var prev *viewer.Preview
 		if err == nil {
-			base = previewBase(img)
+			prev = newPagePreview(img)
 		}
 		p.a.do(func() {
 			if p.a.doc == nil || p.a.doc.doc != doc {
@@ -315,7 +315,9 @@ func (p *adjustPanel) showPage(page int) {
 				p.a.showError(err)
 				return
 			}
-			d.page, d.img, d.base = page, img, base
+			d.page, d.img, d.prev = page, img, prev
+			_ = d.sess.SetPage(page)
+			_ = d.sess.SetEdits(viewer.NewEdits())
 			d.edits = viewer.NewEdits()
 			d.undo, d.redo = nil, nil
 			p.syncing = true

@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -19,11 +20,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/storage"
+	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"pulsedesk/assets"
+	"pulsedesk/interpret"
+	"pulsedesk/storage"
 	"pulsedesk/viewer"
 )
 
@@ -34,6 +37,8 @@ type Options struct {
 	// Screen, when set, opens that screen at start (used by the screenshot
 	// script): open, adjust, interpret, report, cases, setup.
 	Screen string
+	// Store is the case log (required).
+	Store *storage.Store
 
 	// do runs f on the UI goroutine; nil means fyne.Do. Tests queue the
 	// calls and run them on the test goroutine (Fyne's test driver would run
@@ -49,13 +54,23 @@ type App struct {
 	opts     Options
 	settings Settings
 
-	do        func(func()) // fyne.Do, or the tests' queue
-	canvas    *ECGCanvas
-	prev      *previewer
-	doc       *docState
-	gen       uint64 // newest preview generation
-	pending   atomic.Int64
-	testQueue *uiQueue // tests only: UI calls queued for the test goroutine
+	do     func(func()) // fyne.Do, or the tests' queue
+	store  *storage.Store
+	wf     *interpret.Workflow // replaced when the settings change; sessions keep theirs
+	canvas *ECGCanvas
+
+	interp       *interpretPanel
+	report       *reportPanel
+	cases        *caseBrowser
+	active       *runState // the run in flight, if any
+	clientErr    error
+	serverStatus interpret.Status
+	serverModels []interpret.Model
+	prev         *previewer
+	doc          *docState
+	gen          uint64 // newest preview generation
+	pending      atomic.Int64
+	testQueue    *uiQueue // tests only: UI calls queued for the test goroutine
 
 	title      *widget.Label
 	statusL    *widget.Label
@@ -73,27 +88,30 @@ type App struct {
 
 // docState is the open document, its page and the edits being made.
 type docState struct {
-	path  string
-	name  string
-	doc   document
-	page  int
-	pages int
-	dpi   float64
-	paged bool        // pages are rendered at a DPI (PDF, TIFF)
-	img   image.Image // the page at full resolution, never modified
-	base  image.Image // the page scaled down for previews
-	edits viewer.Edits
-	undo  []viewer.Edits
-	redo  []viewer.Edits
+	path    string
+	name    string
+	doc     document // sess.ViewerDocument()
+	page    int
+	pages   int
+	dpi     float64
+	paged   bool            // pages are rendered at a DPI (PDF, TIFF)
+	img     image.Image     // the page at full resolution, never modified
+	prev    *viewer.Preview // the page's proxy for the canvas
+	sess    *interpret.Session
+	caseRec storage.Case // the case as last read or saved
+	edits   viewer.Edits
+	undo    []viewer.Edits
+	redo    []viewer.Edits
 }
 
 // New builds the main window. Call ShowAndRun (or, in tests, use Window).
 func New(fa fyne.App, opts Options) *App {
-	a := &App{fyne: fa, opts: opts, settings: LoadSettings(fa.Preferences()), do: opts.do}
+	a := &App{fyne: fa, opts: opts, settings: LoadSettings(fa.Preferences()), do: opts.do, store: opts.Store}
 	if a.do == nil {
 		a.do = fyne.Do
 	}
 	applyTheme(fa, a.settings.Theme)
+	a.wf = a.newWorkflow()
 	fa.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	a.win = fa.NewWindow("PULSE Desk")
 	a.win.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
@@ -133,6 +151,8 @@ func (a *App) Start() {
 		a.openSample()
 	}
 	p.SetBool(prefStarted, true)
+	a.checkServer()
+	a.refreshCases()
 	if a.opts.Screen != "" {
 		a.showScreen(a.opts.Screen)
 	}
@@ -147,8 +167,9 @@ func (a *App) ShowAndRun() {
 // Close releases the document and stops background work.
 func (a *App) Close() {
 	a.prev.Close()
-	if a.doc != nil && a.doc.doc != nil {
-		a.doc.doc.Close()
+	a.stopAll()
+	if a.doc != nil {
+		a.retire(a.doc.sess)
 	}
 }
 
@@ -408,7 +429,7 @@ func (a *App) showOpen() {
 		rc.Close()
 		a.OpenFile(path)
 	}, a.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{
+	d.SetFilter(fstorage.NewExtensionFileFilter([]string{
 		".png", ".jpg", ".jpeg", ".heic", ".heif", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".pdf",
 		".PNG", ".JPG", ".JPEG", ".HEIC", ".PDF", ".TIF", ".TIFF", ".hea", ".dcm",
 	}))
@@ -418,15 +439,15 @@ func (a *App) showOpen() {
 
 // OpenFile opens a document in the background and shows its first page.
 func (a *App) OpenFile(path string) {
-	dpi := a.settings.DPI
 	a.opening = path
 	a.canvas.SetMessage("Opening " + filepath.Base(path) + "…")
+	wf := a.wf
 	a.goWork(func() {
-		st, err := loadDocument(path, dpi)
+		st, err := loadDocument(wf, path)
 		a.do(func() {
 			if a.opening != path {
 				if st != nil {
-					st.doc.Close()
+					a.retire(st.sess)
 				}
 				return
 			}
@@ -442,15 +463,31 @@ func (a *App) OpenFile(path string) {
 	})
 }
 
-// loadDocument opens path and renders its first page (off the UI goroutine).
-func loadDocument(path string, dpi float64) (*docState, error) {
-	d, err := openDocument(path)
+// loadDocument opens path into a new case and renders its first page (off
+// the UI goroutine).
+func loadDocument(wf *interpret.Workflow, path string) (*docState, error) {
+	sess, err := wf.OpenNew(context.Background(), path, storage.Case{})
 	if err != nil {
 		return nil, err
 	}
-	st := &docState{path: path, name: filepath.Base(path), doc: d, pages: d.NumPages(), dpi: dpi, paged: isPaged(d), edits: viewer.NewEdits()}
-	if err := st.renderPage(0); err != nil {
-		d.Close()
+	return sessionState(sess, wf.DPI, 0, viewer.NewEdits())
+}
+
+// sessionState renders page of a session's document with its edits.
+func sessionState(sess *interpret.Session, dpi float64, page int, e viewer.Edits) (*docState, error) {
+	d := sess.ViewerDocument()
+	st := &docState{path: d.Path(), name: filepath.Base(d.Path()), doc: d, sess: sess, pages: d.NumPages(),
+		dpi: dpi, paged: isPaged(d), edits: e}
+	if err := st.renderPage(page); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	if err := sess.SetPage(page); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	if err := sess.SetEdits(e); err != nil {
+		sess.Close()
 		return nil, err
 	}
 	return st, nil
@@ -464,18 +501,26 @@ func (st *docState) renderPage(page int) error {
 	}
 	st.page = page
 	st.img = img
-	st.base = previewBase(img)
+	st.prev = newPagePreview(img)
 	return nil
 }
 
 func (a *App) setDocument(st *docState) {
-	if a.doc != nil && a.doc.doc != nil && a.doc.doc != st.doc {
-		a.doc.doc.Close()
+	changed := a.doc == nil || a.doc.sess != st.sess
+	if a.doc != nil && a.doc.sess != st.sess {
+		a.retire(a.doc.sess)
 	}
 	a.doc = st
+	if changed {
+		a.clearAnswer()
+	}
+	if st.sess != nil && st.caseRec.UID == "" {
+		st.caseRec = st.sess.Case()
+	}
 	a.canvas.SetMessage("")
-	a.title.SetText(st.name)
-	a.win.SetTitle("PULSE Desk — " + st.name)
+	a.updateTitle()
+	a.report.show(storage.CaseDetail{Case: st.caseRec})
+	a.refreshCases()
 	a.adjust.documentChanged()
 	a.syncMarks()
 	a.gen++
@@ -510,7 +555,7 @@ func (a *App) WaitIdle(timeout time.Duration) error {
 
 // requestPreview asks for a fresh proxy of what the canvas shows.
 func (a *App) requestPreview(final bool) {
-	if a.doc == nil || a.doc.base == nil {
+	if a.doc == nil || a.doc.prev == nil {
 		return
 	}
 	mode := showStraight
@@ -519,7 +564,7 @@ func (a *App) requestPreview(final bool) {
 		mode = showSource
 	}
 	a.prev.Request(previewRequest{
-		gen: a.gen, page: a.doc.base, full: a.doc.img.Bounds().Size(), edits: e, mode: mode,
+		gen: a.gen, page: a.doc.prev, edits: e, mode: mode,
 		visible: a.canvas.VisibleRegion(), final: final,
 	})
 }
@@ -572,10 +617,20 @@ func (a *App) edit(f func(e *viewer.Edits), record, final bool) {
 		a.doc.undo = append(a.doc.undo, old)
 		a.doc.redo = nil
 	}
-	a.doc.edits = n
+	a.setEdits(n)
 	a.syncMarks()
 	a.adjust.editsChanged()
 	a.requestPreview(final)
+}
+
+// setEdits makes e the current edits, for the canvas and the session.
+func (a *App) setEdits(e viewer.Edits) {
+	a.doc.edits = e
+	if a.doc.sess != nil {
+		if err := a.doc.sess.SetEdits(e); err != nil {
+			a.showError(err)
+		}
+	}
 }
 
 // editGeometry records a geometry change (the frame may change size).
@@ -599,7 +654,7 @@ func (a *App) undo() {
 	}
 	n := len(a.doc.undo) - 1
 	a.doc.redo = append(a.doc.redo, a.doc.edits)
-	a.doc.edits = a.doc.undo[n]
+	a.setEdits(a.doc.undo[n])
 	a.doc.undo = a.doc.undo[:n]
 	a.gen++
 	a.syncMarks()
@@ -613,7 +668,7 @@ func (a *App) redo() {
 	}
 	n := len(a.doc.redo) - 1
 	a.doc.undo = append(a.doc.undo, a.doc.edits)
-	a.doc.edits = a.doc.redo[n]
+	a.setEdits(a.doc.redo[n])
 	a.doc.redo = a.doc.redo[:n]
 	a.gen++
 	a.syncMarks()

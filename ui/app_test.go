@@ -2,22 +2,38 @@ package ui
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"pulsedesk/storage"
 	"pulsedesk/viewer"
 )
 
 // newTestApp makes the window on Fyne's test driver at laptop size.
-func newTestApp(t *testing.T) *App {
+func newTestApp(t *testing.T) *App { return newTestAppServer(t, "") }
+
+// newTestAppServer makes the window with the model server at url.
+func newTestAppServer(t *testing.T, url string) *App {
 	t.Helper()
 	fa := test.NewTempApp(t)
+	if url != "" {
+		fa.Preferences().SetString(prefServerURL, url)
+	}
 	q := &uiQueue{}
-	a := New(fa, Options{DataDir: t.TempDir(), do: q.push})
+	dir := t.TempDir()
+	st, err := storage.OpenDir(filepath.Join(dir, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a := New(fa, Options{DataDir: dir, do: q.push, Store: st})
 	a.testQueue = q
+	a.Start()
+	waitIdle(t, a)
 	a.win.Resize(fyne.NewSize(1366, 768))
 	t.Cleanup(a.Close)
 	return a
@@ -75,17 +91,17 @@ func TestOpenPrintoutShowsPage(t *testing.T) {
 	if z := a.canvas.ZoomPercent(); z <= 1 || z >= 100 {
 		t.Fatalf("fit zoom %.1f%%, want between 1 and 100", z)
 	}
-	if a.win.Title() != "PULSE Desk — paperecg_fullScan.png" {
+	if !strings.HasSuffix(a.win.Title(), "paperecg_fullScan.png") {
 		t.Fatalf("window title %q", a.win.Title())
 	}
 }
 
 func TestOpenMissingFileShowsErrorAndKeepsPage(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.OpenFile(filepath.Join(t.TempDir(), "nothing-here.png"))
 	waitIdle(t, a)
-	if a.doc == nil || a.doc.name != "paperecg_fullScan.png" {
+	if a.doc == nil || a.doc.name != smallECG {
 		t.Fatal("a failed open replaced the document that was open")
 	}
 	if len(a.win.Canvas().Overlays().List()) == 0 {
@@ -110,7 +126,7 @@ func dragOnCanvas(c *ECGCanvas, from, to viewer.Point) {
 
 func TestCropByDrag(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.setTool(ToolCrop)
 	dragOnCanvas(a.canvas, viewer.Point{X: 0.1, Y: 0.2}, viewer.Point{X: 0.9, Y: 0.85})
 	waitIdle(t, a)
@@ -142,7 +158,7 @@ func TestCropByDrag(t *testing.T) {
 
 func TestRedactByDragAndPanWithMiddleButton(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.setTool(ToolRedact)
 	dragOnCanvas(a.canvas, viewer.Point{X: 0.05, Y: 0.02}, viewer.Point{X: 0.4, Y: 0.12})
 	waitIdle(t, a)
@@ -167,7 +183,7 @@ func TestRedactByDragAndPanWithMiddleButton(t *testing.T) {
 
 func TestZoomKeys(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	fit := a.canvas.ZoomPercent()
 	a.canvas.TypedRune('1')
 	if z := a.canvas.ZoomPercent(); z < 99.9 || z > 100.1 {
@@ -186,11 +202,11 @@ func TestZoomKeys(t *testing.T) {
 
 func TestQuarterTurnSwapsFrame(t *testing.T) {
 	a := newTestApp(t)
-	openTestFile(t, a, "paperecg_fullScan.png")
+	openTestFile(t, a, smallECG)
 	a.turn(1)
 	waitIdle(t, a)
-	if f := a.canvas.frame; f.X != 1700 || f.Y != 2200 {
-		t.Fatalf("frame after a quarter turn %v, want 1700×2200", f)
+	if f := a.canvas.frame; f.X != 433 || f.Y != 862 {
+		t.Fatalf("frame after a quarter turn %v, want 433×862", f)
 	}
 	if a.doc.edits.QuarterTurns != 1 {
 		t.Fatalf("quarter turns %d", a.doc.edits.QuarterTurns)

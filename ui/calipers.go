@@ -51,8 +51,8 @@ func (c Caliper) Measure(s calipers.Scale) (calipers.Measurement, error) {
 // CaliperOverlay draws calipers over the ECG canvas and moves them: it is
 // both the canvas Overlay and its PointerTool. A drag on empty page places a
 // new caliper of the current mode; a drag on a leg moves that leg; a drag on
-// the crossbar moves the whole caliper. Arrow keys nudge the selected leg by
-// one screen pixel (ten with Shift).
+// the crossbar moves the whole caliper. Arrow keys nudge what was dragged
+// last by one screen pixel (ten with Shift).
 //
 // All methods run on the UI goroutine.
 type CaliperOverlay struct {
@@ -249,8 +249,8 @@ func (o *CaliperOverlay) Nudge(dx, dy float32) bool {
 	return true
 }
 
-// TypedKey nudges with the arrow keys (Shift for ten steps), switches the
-// nudged leg with Tab and deletes the selected caliper with Delete. It
+// TypedKey nudges the leg (or caliper) last dragged with the arrow keys
+// (Shift for ten steps) and deletes the selected caliper with Delete. It
 // returns true when it used the key.
 func (o *CaliperOverlay) TypedKey(ev *fyne.KeyEvent) bool {
 	step := float32(1)
@@ -266,12 +266,6 @@ func (o *CaliperOverlay) TypedKey(ev *fyne.KeyEvent) bool {
 		return o.Nudge(0, -step)
 	case fyne.KeyDown:
 		return o.Nudge(0, step)
-	case fyne.KeyTab:
-		if o.selected < 0 {
-			return false
-		}
-		o.leg = (o.leg + 1) % 3
-		return true
 	case fyne.KeyDelete, fyne.KeyBackspace:
 		if o.selected < 0 {
 			return false

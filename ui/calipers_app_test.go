@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,9 +33,20 @@ func TestCalipersInTheApp(t *testing.T) {
 	if a.tabs.Selected() != cs.tab {
 		t.Fatalf("the Calipers tab is not shown with the caliper tool (tab %q)", a.tabs.Selected().Text)
 	}
+	// The panel fits the 380-unit side panel (it scrolls only up and down).
+	if w := cs.panel.Object().MinSize().Width; w > 360 {
+		t.Errorf("the calipers panel needs %.0f units across, more than the side panel has", w)
+	}
 	s := cs.overlay.Scale()
 	if s.FrameW != 2200 || s.FrameH != 1700 {
 		t.Fatalf("scale frame %vx%v, want the page's 2200×1700", s.FrameW, s.FrameH)
+	}
+	// The page is a 200 DPI export: its grid gives 7.87 px/mm, shown plainly.
+	if s.Source != viewer.CalibrationGrid || math.Abs(s.PxPerMMX-200/25.4) > 0.05 || math.Abs(s.PxPerMMY-200/25.4) > 0.05 {
+		t.Fatalf("scale from the grid %+v, want 7.87 px/mm", s)
+	}
+	if !strings.Contains(cs.panel.scaleText.Text, "7.87 px/mm, from the grid, confidence") || !strings.Contains(a.statusR.Text, "7.87 px/mm from grid") {
+		t.Errorf("scale shown as %q, status %q", cs.panel.scaleText.Text, a.statusR.Text)
 	}
 
 	// Lay a time caliper across 5 large squares (25 mm = 196.85 px at the
@@ -59,7 +72,7 @@ func TestCalipersInTheApp(t *testing.T) {
 	}
 
 	// An RR caliper of 0.8 s, placed by drag.
-	cs.panel.tool.SetSelected("RR")
+	cs.panel.SelectTool("RR")
 	dragFrame(a, viewer.Point{X: 0.5, Y: 0.7}, viewer.Point{X: 0.5 + span*0.8, Y: 0.7})
 	ms := cs.overlay.Measurements()
 	if len(ms) != 2 || ms[1].Kind != calipers.KindRR {
@@ -89,8 +102,8 @@ func TestCalipersInTheApp(t *testing.T) {
 	if len(cs.overlay.Calipers()) != 0 {
 		t.Errorf("calipers survived a rotation")
 	}
-	if sc := cs.overlay.Scale(); sc.PxPerMMX != 0 || sc.Source == viewer.CalibrationManual {
-		t.Errorf("scale survived a rotation: %+v", sc)
+	if sc := cs.overlay.Scale(); sc.Source != viewer.CalibrationGrid || math.Abs(sc.PxPerMMX-200/25.4) > 0.05 {
+		t.Errorf("the manual scale survived a rotation, or the grid was not measured again: %+v", sc)
 	}
 	if !cs.note.Visible() || !strings.Contains(cs.note.Text, "rotated") {
 		t.Errorf("no reset message (%v %q)", cs.note.Visible(), cs.note.Text)
@@ -132,7 +145,7 @@ func TestMeasurementsInReportAndInterpret(t *testing.T) {
 	}
 	// An unconfirmed scale: measurements are listed but not offered to the model.
 	cs.panel.SetScale(calipers.NewScale(viewer.Calibration{PxPerMMX: 200 / 25.4, PxPerMMY: 200 / 25.4, Source: viewer.CalibrationDPI, DPI: 200}, 2200, 1700))
-	cs.panel.tool.SetSelected("QT")
+	cs.panel.SelectTool("QT")
 	span := 0.4 * 25 * 200 / 25.4 / 2200 // 400 ms
 	dragFrame(a, viewer.Point{X: 0.3, Y: 0.5}, viewer.Point{X: 0.3 + span, Y: 0.5})
 	if !strings.Contains(cs.report.Text, "QT 40") || !strings.Contains(cs.report.Text, "unconfirmed scale") {
@@ -163,5 +176,80 @@ func TestMeasurementsInReportAndInterpret(t *testing.T) {
 	a.ShowModelFindings(interpret.ParseFindings(`{"rhythm":"sinus","heart_rate":60,"axis":null,"pr":null,"qrs":null,"qt":340,"qtc":null,"diagnoses":[]}`))
 	if !cs.compare.Visible() || !strings.Contains(cs.compare.Text, "⚠ QT: measured 4") || !strings.Contains(cs.compare.Text, "model estimate 340 ms") {
 		t.Errorf("comparison %q", cs.compare.Text)
+	}
+}
+
+func TestMeasurementsSavedWithTheCaseAndRestored(t *testing.T) {
+	a := newTestApp(t)
+	openTestFile(t, a, "paperecg_fullScan.png")
+	a.setTool(ToolOverlay)
+	waitIdle(t, a)
+	cs := a.calip
+	uid := a.doc.sess.Case().UID
+	// A manual scale (the clinician's own) so that restoring it is visible.
+	px := 200 / 25.4
+	a.setCaliperScale(calipers.NewScale(viewer.Calibration{PxPerMMX: px * 1.01, PxPerMMY: px * 1.01, SpeedMMPerS: 25, GainMMPerMV: 10,
+		Source: viewer.CalibrationManual, Confidence: 1, Confirmed: true}, 2200, 1700))
+	cs.panel.SelectTool("RR")
+	dragFrame(a, viewer.Point{X: 0.2, Y: 0.8}, viewer.Point{X: 0.3, Y: 0.8})
+	cs.panel.SelectTool("QT")
+	dragFrame(a, viewer.Point{X: 0.4, Y: 0.5}, viewer.Point{X: 0.44, Y: 0.5})
+	cs.panel.SelectTool("Amplitude")
+	dragFrame(a, viewer.Point{X: 0.05, Y: 0.6}, viewer.Point{X: 0.05, Y: 0.55})
+	want := cs.panel.Measurements() // RR, HR, QT, amplitude, 4 × QTc
+	if len(want) != 8 {
+		t.Fatalf("%d measurements on the page, want 8", len(want))
+	}
+	// The session knows the scale: the question may carry the measurements.
+	if pc := a.doc.sess.PatientContext(); !pc.CalibrationConfirmed {
+		t.Error("the session does not know the confirmed scale")
+	}
+
+	a.saveCase()
+	waitIdle(t, a)
+	a.saveCase() // nothing new: nothing added
+	waitIdle(t, a)
+	d, err := a.store.CaseDetail(context.Background(), uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Measurements) != len(want) {
+		t.Fatalf("%d measurements in the case log, want %d", len(d.Measurements), len(want))
+	}
+	for i, sm := range d.Measurements {
+		if sm.Kind != string(want[i].Kind) || sm.Value != want[i].Value || !sm.Confirmed || sm.ModelInputUID == "" {
+			t.Errorf("stored %+v, measured %s", sm, want[i].String())
+		}
+	}
+	if len(d.ModelInputs) == 0 || d.ModelInputs[len(d.ModelInputs)-1].PxPerMMX != px*1.01 {
+		t.Errorf("the model input does not record the scale: %+v", d.ModelInputs)
+	}
+
+	// Another file, then the case again: the calipers and their scale return.
+	path, _ := filepath.Abs(filepath.Join("testdata", "paperecg_fullScan.png"))
+	a.OpenFile(path)
+	waitIdle(t, a)
+	if len(cs.overlay.Calipers()) != 0 {
+		t.Fatal("calipers followed onto another document")
+	}
+	a.OpenCase(uid)
+	waitIdle(t, a)
+	got := cs.panel.Measurements()
+	if len(got) != len(want) {
+		t.Fatalf("%d measurements after reopening, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i].String() != want[i].String() {
+			t.Errorf("reopened %q, saved %q", got[i].String(), want[i].String())
+		}
+	}
+	if s := cs.overlay.Scale(); s.Source != viewer.CalibrationManual || s.PxPerMMX != px*1.01 {
+		t.Errorf("scale after reopening %+v, want the manual one", s)
+	}
+	// Saving the reopened case adds nothing.
+	a.saveCase()
+	waitIdle(t, a)
+	if d, _ := a.store.CaseDetail(context.Background(), uid); len(d.Measurements) != len(want) {
+		t.Errorf("%d measurements after saving the reopened case, want %d", len(d.Measurements), len(want))
 	}
 }

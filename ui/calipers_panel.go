@@ -40,7 +40,8 @@ type CaliperPanel struct {
 	scaleText *widget.Label
 	speed     *widget.Select
 	gain      *widget.Select
-	tool      *widget.RadioGroup
+	tools     map[string]*widget.Button
+	toolName  string
 	march     *widget.Check
 	intervals *widget.Entry
 	formula   *widget.Select
@@ -65,13 +66,14 @@ func NewCaliperPanel(win fyne.Window, c *ECGCanvas, o *CaliperOverlay) *CaliperP
 	p.gain = widget.NewSelect([]string{"5 mm/mV", "10 mm/mV", "20 mm/mV"}, func(s string) { p.setSpeedGain() })
 	calibrate := widget.NewButton("Calibrate with caliper…", p.ShowCalibrationDialog)
 
-	names := make([]string, len(caliperTools))
-	for i, t := range caliperTools {
-		names[i] = t.name
+	p.tools = map[string]*widget.Button{}
+	toolGrid := container.NewGridWithColumns(3)
+	for _, t := range caliperTools {
+		name := t.name
+		b := widget.NewButton(name, func() { p.SelectTool(name) })
+		p.tools[name] = b
+		toolGrid.Add(b)
 	}
-	p.tool = widget.NewRadioGroup(names, func(s string) { p.selectTool(s) })
-	p.tool.Horizontal = true
-	p.tool.Required = true
 	p.march = widget.NewCheck("Marching", func(on bool) {
 		if i := o.Selected(); i >= 0 && o.Calipers()[i].March != on {
 			o.Update(i, func(c *Caliper) { c.March = on })
@@ -108,7 +110,7 @@ func NewCaliperPanel(win fyne.Window, c *ECGCanvas, o *CaliperOverlay) *CaliperP
 		calibrate,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Calipers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		p.tool,
+		toolGrid,
 		container.NewGridWithColumns(2, p.march, container.NewBorder(nil, nil, widget.NewLabel("intervals"), nil, p.intervals)),
 		container.NewGridWithColumns(2, remove, clear),
 		widget.NewSeparator(),
@@ -128,7 +130,7 @@ func NewCaliperPanel(win fyne.Window, c *ECGCanvas, o *CaliperOverlay) *CaliperP
 		c.Refresh()
 	}
 	p.syncScale()
-	p.tool.SetSelected(caliperTools[0].name)
+	p.SelectTool(caliperTools[0].name)
 	p.formula.SetSelected(allFormulas)
 	return p
 }
@@ -192,10 +194,22 @@ func (p *CaliperPanel) setSpeedGain() {
 	p.canvas.Refresh()
 }
 
-func (p *CaliperPanel) selectTool(name string) {
+// SelectTool chooses what the next caliper measures: Time, RR, PR, QRS,
+// QT or Amplitude.
+func (p *CaliperPanel) SelectTool(name string) {
 	for _, t := range caliperTools {
-		if t.name == name {
-			p.overlay.SetMode(t.mode, t.kind)
+		if t.name != name {
+			continue
+		}
+		p.overlay.SetMode(t.mode, t.kind)
+		p.toolName = name
+		for n, b := range p.tools {
+			if n == name {
+				b.Importance = widget.HighImportance
+			} else {
+				b.Importance = widget.MediumImportance
+			}
+			b.Refresh()
 		}
 	}
 }

@@ -177,11 +177,11 @@ func TestCaliperPanelQTcAndManualCalibration(t *testing.T) {
 	m := c.Mapping()
 	units := func(ms float64) float32 { return float32(ms / 1000 * 25 * 8 * float64(c.Mapping().Zoom())) }
 	// RR 600 ms and QT 360 ms, placed by drag with the panel's tool buttons.
-	p.tool.SetSelected("RR")
+	p.SelectTool("RR")
 	from := m.ToWidget(viewer.Point{X: 0.2, Y: 0.3})
 	drag(w, c, from, from.Add(fyne.NewPos(units(600), 0)))
 	m = c.Mapping()
-	p.tool.SetSelected("QT")
+	p.SelectTool("QT")
 	from = m.ToWidget(viewer.Point{X: 0.2, Y: 0.6})
 	drag(w, c, from, from.Add(fyne.NewPos(units(360), 0)))
 	m = c.Mapping()
@@ -211,7 +211,7 @@ func TestCaliperPanelQTcAndManualCalibration(t *testing.T) {
 	// 1 mV pulse gives 60/zoom px per 10 mm up, manual and confirmed.
 	var scaled calipers.Scale
 	p.OnScale = func(s calipers.Scale) { scaled = s }
-	p.tool.SetSelected("Amplitude")
+	p.SelectTool("Amplitude")
 	from = m.ToWidget(viewer.Point{X: 0.8, Y: 0.8})
 	drag(w, c, from, from.Add(fyne.NewPos(0, -60)))
 	if err := p.Calibrate(10); err != nil {

@@ -1,45 +1,30 @@
 package ui
 
 import (
-	"fmt"
 	"image"
-	_ "image/jpeg" // decoders for the interim opener
-	_ "image/png"
-	"os"
 
-	"github.com/disintegration/imaging"
+	"pulsedesk/viewer"
 )
 
-// document is what the window needs from an opened file.
+// previewMaxSide bounds the proxy the previews are computed from: enough
+// for a 1366×768 canvas, small enough for a slider to repaint in a frame.
+const previewMaxSide = 1600
+
+// document is what the window needs from an opened file (*viewer.Document).
 type document interface {
 	NumPages() int
 	Render(page int, dpi float64) (image.Image, error)
 	Thumbnail(page int, maxSide int) (image.Image, error)
-	Close() error
+	PageSizePt(page int) (w, h float64, ok bool)
 }
 
-// openDocument opens a file for the window.
-var openDocument = func(path string) (document, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
-	return imageDoc{img}, nil
+// isPaged reports whether pages are rendered at a chosen DPI (PDF, TIFF).
+func isPaged(d document) bool {
+	_, _, ok := d.PageSizePt(0)
+	return ok
 }
 
-// isPaged reports whether pages are rendered at a chosen DPI.
-func isPaged(d document) bool { return false }
-
-type imageDoc struct{ img image.Image }
-
-func (d imageDoc) NumPages() int                            { return 1 }
-func (d imageDoc) Render(int, float64) (image.Image, error) { return d.img, nil }
-func (d imageDoc) Thumbnail(_ int, side int) (image.Image, error) {
-	return imaging.Fit(d.img, side, side, imaging.Box), nil
+// newPagePreview makes the preview proxy of a rendered page.
+func newPagePreview(img image.Image) *viewer.Preview {
+	return viewer.NewPreview(img, previewMaxSide, previewMaxSide)
 }
-func (d imageDoc) Close() error { return nil }

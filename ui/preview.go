@@ -5,8 +5,6 @@ import (
 	"image"
 	"sync"
 
-	"github.com/disintegration/imaging"
-
 	"pulsedesk/viewer"
 )
 
@@ -21,8 +19,7 @@ const (
 // previewRequest asks for the visible part of the frame at a pixel size.
 type previewRequest struct {
 	gen     uint64
-	page    image.Image // the page scaled down for previews
-	full    image.Point // the page's full-resolution size
+	page    *viewer.Preview // the page's proxy
 	edits   viewer.Edits
 	mode    previewMode
 	visible viewer.Rect
@@ -116,42 +113,26 @@ func (p *previewer) Close() {
 	p.wg.Wait()
 }
 
-// previewBaseSide is the long side of the scaled-down page that previews are
-// computed from: enough for a 1366×768 canvas on a HiDPI screen.
-const previewBaseSide = 2000
-
-// previewBase scales a page down once for previews (area-averaging).
-func previewBase(img image.Image) image.Image {
-	b := img.Bounds()
-	if b.Dx() <= previewBaseSide && b.Dy() <= previewBaseSide {
-		return img
-	}
-	return imaging.Fit(img, previewBaseSide, previewBaseSide, imaging.Box)
-}
-
-// renderPreview applies the edits to the preview base. Crop and redactions
+// renderPreview applies the edits to the page's proxy. Crop and redactions
 // are drawn by the canvas as marks, so the whole straight frame is rendered;
-// sharpening waits for the release of a slider.
+// sharpening and denoising wait for the release of a slider.
 func renderPreview(ctx context.Context, r previewRequest) previewResult {
 	res := previewResult{gen: r.gen, region: viewer.Rect{X1: 1, Y1: 1}}
-	out := r.page
-	if r.mode == showStraight {
-		e := cloneEdits(r.edits)
-		e.Crop = nil
-		e.Redactions = nil
-		if !r.final {
-			e.Sharpen = 0
-		}
-		out = applyEdits(out, e)
-	}
 	if ctx.Err() != nil {
 		res.err = ctx.Err()
 		return res
 	}
-	pb := r.page.Bounds()
-	sx := float64(r.full.X) / float64(pb.Dx())
-	ob := out.Bounds()
-	res.img = out
-	res.frame = image.Pt(int(float64(ob.Dx())*sx+0.5), int(float64(ob.Dy())*sx+0.5))
+	sw, sh := r.page.SourceSize()
+	if r.mode == showSource {
+		res.img = r.page.Proxy()
+		res.frame = image.Pt(sw, sh)
+		return res
+	}
+	e := cloneEdits(r.edits)
+	e.Crop = nil
+	e.Redactions = nil
+	res.img = r.page.Render(e, !r.final)
+	w, h := viewer.StraightSize(sw, sh, e)
+	res.frame = image.Pt(w, h)
 	return res
 }

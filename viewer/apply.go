@@ -3,8 +3,6 @@ package viewer
 import (
 	"image"
 	"math"
-
-	"github.com/disintegration/imaging"
 )
 
 // Apply returns a new image: img with the edits e applied. It is pure and
@@ -224,13 +222,17 @@ func pointPass(img *image.NRGBA, lut *[256]uint8, gray, inv bool) {
 
 // denoiseImage smooths small differences (noise, paper texture, JPEG
 // artefacts) and keeps large ones (trace edges): each channel moves toward
-// a Gaussian blur by s·t²/(t²+d²), d being its distance from the blur.
+// a blur (σ ≈ 1 px, or 1.4 px above strength 0.5) by s·t²/(t²+d²), d being
+// its distance from the blur.
 func denoiseImage(img *image.NRGBA, s float64) *image.NRGBA {
-	blur := imaging.Blur(img, 0.6+1.2*s)
+	blur := blur5(img)
+	if s > 0.5 {
+		blur = blur5(blur)
+	}
 	const t = 18.0
-	var wt [256]float64
+	var wt [256]int32 // weights ×256
 	for d := range wt {
-		wt[d] = s * t * t / (t*t + float64(d*d))
+		wt[d] = int32(math.Round(256 * s * t * t / (t*t + float64(d*d))))
 	}
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	parallelRows(h, func(y0, y1 int) {
@@ -239,9 +241,13 @@ func denoiseImage(img *image.NRGBA, s float64) *image.NRGBA {
 			brow := blur.Pix[y*blur.Stride:]
 			for i := 0; i < len(row); i += 4 {
 				for c := 0; c < 3; c++ {
-					v, b := float64(row[i+c]), float64(brow[i+c])
-					d := int(math.Abs(b - v))
-					row[i+c] = uint8(v + (b-v)*wt[d] + 0.5)
+					v, b := int32(row[i+c]), int32(brow[i+c])
+					d := b - v
+					ad := d
+					if ad < 0 {
+						ad = -ad
+					}
+					row[i+c] = uint8(v + (d*wt[ad]+128)>>8)
 				}
 			}
 		}
@@ -249,10 +255,10 @@ func denoiseImage(img *image.NRGBA, s float64) *image.NRGBA {
 	return img
 }
 
-// sharpenImage is an unsharp mask: v + a·(v − blur(v)), a = 2·s, σ = 1 px.
+// sharpenImage is an unsharp mask: v + a·(v − blur(v)), a = 2·s, blur σ ≈ 1 px.
 func sharpenImage(img *image.NRGBA, s float64) *image.NRGBA {
-	blur := imaging.Blur(img, 1.0)
-	a := 2 * s
+	blur := blur5(img)
+	a := int32(math.Round(2 * s * 256))
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	parallelRows(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
@@ -260,9 +266,9 @@ func sharpenImage(img *image.NRGBA, s float64) *image.NRGBA {
 			brow := blur.Pix[y*blur.Stride:]
 			for i := 0; i < len(row); i += 4 {
 				for c := 0; c < 3; c++ {
-					v := float64(row[i+c])
-					v += a * (v - float64(brow[i+c]))
-					row[i+c] = uint8(math.Round(math.Max(0, math.Min(255, v))))
+					v := int32(row[i+c])
+					v += (a*(v-int32(brow[i+c])) + 128) >> 8
+					row[i+c] = uint8(min(max(v, 0), 255))
 				}
 			}
 		}

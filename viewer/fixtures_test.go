@@ -156,3 +156,5 @@ func absf(v float64) float64 {
 }
 
 func tmpPath(t testing.TB, name string) string { return filepath.Join(t.TempDir(), name) }
+
+func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }

@@ -17,10 +17,12 @@ import (
 // are lifted toward white (fully from T+12, not at all below T−12), scaled by
 // the strength. Pixels below T — the trace — are left exactly as they were.
 //
-// A trace of another colour than the grid (a blue trace on an orange grid)
-// may be lighter than T in V. When the page has a clear grid hue (the peak
-// of the hue histogram of bright, saturated pixels), saturated pixels whose
-// hue is more than 45° from it are protected from the lift.
+// When the page has a clear grid hue (the peak of the hue histogram of
+// bright, saturated pixels), hue refines this: saturated pixels of the grid's
+// hue are lifted however dark they are (dark major lines, a dark blue grid),
+// in proportion to their chroma, so a black trace (no chroma) keeps its
+// core; saturated pixels whose hue is more than 45° from the grid's (a blue
+// trace on an orange grid) are protected from the lift.
 //
 // Limits: grid lines printed as dark as the trace (heavy photocopies, dark
 // major lines) stay; light parts of the trace (antialiased edges, a faint
@@ -78,9 +80,6 @@ func valueDropout(img *image.NRGBA, s, gridHue float64, hasHue bool) {
 			for i := 0; i < len(row); i += 4 {
 				px := row[i : i+3 : i+3]
 				a := lift[max(px[0], px[1], px[2])]
-				if a == 0 {
-					continue
-				}
 				if hasHue {
 					hu, c, _ := rgbHue(px[0], px[1], px[2])
 					if c >= 40 {
@@ -89,12 +88,16 @@ func valueDropout(img *image.NRGBA, s, gridHue float64, hasHue bool) {
 							dh = 360 - dh
 						}
 						if dh > 45 {
+							// another colour than the grid: a coloured trace
 							a *= clamp01((75 - dh) / 30)
-							if a == 0 {
-								continue
-							}
+						} else {
+							// the grid's own colour, however dark (major lines)
+							a = math.Max(a, s*clamp01(float64(c-40)/40)*clamp01((60-dh)/30))
 						}
 					}
+				}
+				if a == 0 {
+					continue
 				}
 				for k := 0; k < 3; k++ {
 					o := float64(px[k])

@@ -10,8 +10,9 @@ import (
 // returns their mean luminance before and after the edits.
 func gridTraceStats(src image.Image, out *image.NRGBA, isGrid, isTrace func(r, g, b uint8) bool) (gridBefore, gridAfter, traceBefore, traceAfter float64, nGrid, nTrace int) {
 	s := toNRGBA(src)
-	for y := 0; y < s.Rect.Dy(); y++ {
-		for x := 0; x < s.Rect.Dx(); x++ {
+	// every other pixel each way: plenty, and quick under the race detector
+	for y := 0; y < s.Rect.Dy(); y += 2 {
+		for x := 0; x < s.Rect.Dx(); x += 2 {
 			i := y*s.Stride + 4*x
 			r, g, b := s.Pix[i], s.Pix[i+1], s.Pix[i+2]
 			o := out.Pix[y*out.Stride+4*x:]
@@ -46,9 +47,9 @@ func TestGridSuppressionColouredGrids(t *testing.T) {
 		return c >= 40 && v >= 150
 	}
 	blackTrace := func(r, g, b uint8) bool { return max(r, g, b) < 70 }
-	// a pale blue-grey grid under a dark blue trace
-	bluishGrid := func(r, g, b uint8) bool { return int(b) >= int(r)+12 && lumaOf(r, g, b) >= 150 }
-	darkTrace := func(r, g, b uint8) bool { return lumaOf(r, g, b) < 70 }
+	// a dense blue grid, pale minor and dark major lines, under a black trace
+	bluishGrid := func(r, g, b uint8) bool { return int(b) >= int(r)+12 }
+	darkTrace := func(r, g, b uint8) bool { _, c, v := rgbHue(r, g, b); return c < 25 && v < 70 }
 	for _, c := range []struct {
 		file, grid      string
 		isGrid, isTrace func(r, g, b uint8) bool
@@ -65,7 +66,7 @@ func TestGridSuppressionColouredGrids(t *testing.T) {
 			out := Apply(src, Edits{GridSuppression: 1})
 			gb, ga, tb, ta, ng, nt := gridTraceStats(src, out, c.isGrid, c.isTrace)
 			t.Logf("%s: grid %d px %.0f→%.0f, trace %d px %.0f→%.0f", c.file, ng, gb, ga, nt, tb, ta)
-			if ng < 1000 || nt < 500 {
+			if ng < 500 || nt < 150 {
 				t.Fatalf("too few grid (%d) or trace (%d) pixels to judge", ng, nt)
 			}
 			if ga < 215 || ga < gb+20 {
@@ -88,7 +89,7 @@ func TestGridSuppressionKeepsTraceOfAnotherColour(t *testing.T) {
 	}
 	_, _, tb, ta, _, nt := gridTraceStats(src, out, func(r, g, b uint8) bool { return false }, blueTrace)
 	t.Logf("blue trace %d px %.0f→%.0f", nt, tb, ta)
-	if nt < 500 {
+	if nt < 200 {
 		t.Fatalf("only %d blue trace pixels", nt)
 	}
 	if ta > tb+10 {

@@ -95,12 +95,10 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxFileBytes <= 0 {
 		l.MaxFileBytes = d.MaxFileBytes
 	}
-	if l.MaxPixels <= 0 || l.MaxPixels > hardMaxPixels {
-		l.MaxPixels = min(d.MaxPixels, hardMaxPixels)
-		if l.MaxPixels <= 0 {
-			l.MaxPixels = hardMaxPixels
-		}
+	if l.MaxPixels <= 0 {
+		l.MaxPixels = d.MaxPixels
 	}
+	l.MaxPixels = min(l.MaxPixels, hardMaxPixels)
 	if l.MaxPages <= 0 {
 		l.MaxPages = d.MaxPages
 	}
@@ -109,10 +107,6 @@ func (l Limits) withDefaults() Limits {
 	}
 	return l
 }
-
-// pager is what every document kind provides; see recording.go.
-//
-// The pager interface itself is declared in recording.go.
 
 // pixelSizer is implemented by pagers whose page size is in pixels (raster
 // images) rather than points.
@@ -204,6 +198,13 @@ func (e *kindErr) Error() string {
 		return string(e.kind)
 	}
 	return string(e.kind) + ": " + e.cause.Error()
+}
+
+func (e *kindErr) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
 }
 
 func problem(kind ErrorKind, format string, a ...any) error {

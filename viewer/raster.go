@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -81,21 +82,87 @@ func openRaster(path string, kind Kind, size int64, lim Limits) (pager, error) {
 	return p, nil
 }
 
-// checkTrailer finds files cut short without decoding them: a PNG ends with
-// its IEND chunk, a JPEG with an EOI marker (some cameras pad after it).
+// checkTrailer finds files cut short without decoding them, by walking
+// their structure to its end: a PNG's chunks to IEND, a JPEG's segments and
+// entropy-coded data to its end-of-image marker. Data after the end (a
+// phone's motion-photo video, a vendor trailer) is allowed.
 func checkTrailer(kind Kind, data []byte) error {
 	switch kind {
 	case KindPNG:
-		if !bytes.Contains(data[max(0, len(data)-64):], []byte("IEND")) {
+		if !pngComplete(data) {
 			return problem(ErrTruncated, "the PNG data ends before its IEND chunk")
 		}
 	case KindJPEG:
-		tail := data[max(0, len(data)-4096):]
-		if !bytes.Contains(tail, []byte{0xff, 0xd9}) {
+		if !jpegComplete(data) {
 			return problem(ErrTruncated, "the JPEG data ends before its end-of-image marker")
 		}
 	}
 	return nil
+}
+
+func pngComplete(b []byte) bool {
+	i := 8
+	for i+8 <= len(b) {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		typ := string(b[i+4 : i+8])
+		if n < 0 || n > len(b) {
+			return false
+		}
+		if typ == "IEND" {
+			return true
+		}
+		i += 12 + n
+	}
+	return false
+}
+
+func jpegComplete(b []byte) bool {
+	i := 2
+	for i+2 <= len(b) {
+		if b[i] != 0xff {
+			return false
+		}
+		m := b[i+1]
+		switch {
+		case m == 0xff:
+			i++
+			continue
+		case m == 0xd9:
+			return true
+		case m == 0xd8 || m == 0x01 || m >= 0xd0 && m <= 0xd7:
+			i += 2
+			continue
+		}
+		if i+4 > len(b) {
+			return false
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2:]))
+		i += 2 + n
+		if m != 0xda {
+			continue
+		}
+		// entropy-coded data: runs to the next marker that is neither a
+		// stuffed 0xFF00 nor a restart marker
+		for {
+			j := bytes.IndexByte(b[min(i, len(b)):], 0xff)
+			if j < 0 {
+				return false
+			}
+			i += j
+			if i+1 >= len(b) {
+				return false
+			}
+			if n := b[i+1]; n == 0x00 || n >= 0xd0 && n <= 0xd7 || n == 0xff {
+				i++
+				if n != 0xff {
+					i++
+				}
+				continue
+			}
+			break
+		}
+	}
+	return false
 }
 
 // safeConfig and safeDecode turn a decoder panic on hostile input into an error.

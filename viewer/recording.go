@@ -18,6 +18,9 @@ type pager interface {
 	Close() error
 }
 
+// recordingSeconds is how much of a WFDB record is read to draw it.
+const recordingSeconds = 60
+
 // openRecording opens a signal recording (a WFDB header or a DICOM
 // waveform) as one page of ECG paper: a 3x4 printout with a lead II rhythm
 // strip (or one strip per lead for a record without the twelve standard
@@ -29,7 +32,9 @@ func openRecording(path string, kind Kind) (pager, error) {
 	case KindDICOM:
 		rec, err = ecgpaper.ReadDICOM(path)
 	default:
-		rec, err = ecgpaper.ReadWFDB(path)
+		// A printout shows 10 s; a long Holter record is read no further
+		// than its first minute.
+		rec, err = ecgpaper.ReadWFDBFirst(path, recordingSeconds)
 	}
 	if err != nil {
 		problem := ErrTruncated
@@ -41,14 +46,19 @@ func openRecording(path string, kind Kind) (pager, error) {
 	return &recordingPager{rec: rec, opt: ecgpaper.Options{Layout: ecgpaper.Layout3x4}}, nil
 }
 
-// recordingPager draws a recording on paper, keeping the last render.
+// recordingPager draws a recording on paper, keeping the last two renders
+// (typically the page and its thumbnail).
 type recordingPager struct {
 	rec *ecgpaper.Record
 	opt ecgpaper.Options
 
-	mu      sync.Mutex
-	lastDPI float64
-	last    image.Image
+	mu    sync.Mutex
+	cache []renderedPage
+}
+
+type renderedPage struct {
+	dpi float64
+	img image.Image
 }
 
 func (p *recordingPager) NumPages() int { return 1 }
@@ -59,8 +69,10 @@ func (p *recordingPager) Render(page int, dpi float64) (image.Image, error) {
 	if dpi <= 0 {
 		dpi = DefaultDPI
 	}
-	if p.last != nil && p.lastDPI == dpi {
-		return p.last, nil
+	for _, c := range p.cache {
+		if c.dpi == dpi {
+			return c.img, nil
+		}
 	}
 	opt := p.opt
 	opt.DPI = dpi
@@ -68,7 +80,7 @@ func (p *recordingPager) Render(page int, dpi float64) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.last, p.lastDPI = img, dpi
+	p.cache = append([]renderedPage{{dpi, img}}, p.cache[:min(len(p.cache), 1)]...)
 	return img, nil
 }
 
@@ -79,7 +91,7 @@ func (p *recordingPager) PageSizePt(page int) (w, h float64, ok bool) {
 
 func (p *recordingPager) Close() error {
 	p.mu.Lock()
-	p.last = nil
+	p.cache = nil
 	p.mu.Unlock()
 	return nil
 }

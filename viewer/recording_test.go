@@ -75,7 +75,7 @@ func TestOpenWFDBRecordingAsPrintout(t *testing.T) {
 	if !ok || math.Abs(wpt-297*72/25.4) > 1e-6 || math.Abs(hpt-210*72/25.4) > 1e-6 {
 		t.Fatalf("page size %g x %g pt", wpt, hpt)
 	}
-	rec, err := ecgpaper.ReadWFDB(path)
+	rec, err := ecgpaper.ReadWFDBFirst(path, 60)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +132,43 @@ func TestOpenDICOMRecording(t *testing.T) {
 	}
 	if b := im.Bounds(); b.Dx() != ecgpaper.PagePixels(297, 100) || b.Dy() != ecgpaper.PagePixels(210, 100) {
 		t.Fatalf("DICOM page %v", b)
+	}
+	th, err := d.Thumbnail(0, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := th.Bounds(); max(b.Dx(), b.Dy()) > 257 || max(b.Dx(), b.Dy()) < 250 {
+		t.Errorf("thumbnail %v", b)
+	}
+	again, err := d.Render(0, 100)
+	if err != nil || again != im {
+		t.Errorf("the page was drawn again after its thumbnail (%v)", err)
+	}
+}
+
+func TestOpenLongRecordingReadsItsStart(t *testing.T) {
+	// MIT-BIH 100 is 30 minutes; the page shows its first 10 s, the same
+	// as drawing the whole record.
+	path := filepath.Join(sharedData(t), "signals", "100.hea")
+	d, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	im, err := d.Render(0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := ecgpaper.ReadWFDB(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := ecgpaper.Render(full, ecgpaper.Options{DPI: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(asNRGBA(im).Pix) != string(want.Pix) {
+		t.Error("the page of the first minute differs from the page of the whole record")
 	}
 }
 

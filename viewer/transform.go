@@ -295,11 +295,27 @@ func (g *geometry) warp(src *image.NRGBA, crop image.Rectangle) *image.NRGBA {
 		return dst
 	}
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	// Without perspective the map is affine: step it along each row.
+	var ax0, ay0, axx, ayx, axy, ayy float64
+	if !g.persp {
+		ox, oy := float64(crop.Min.X)+0.5, float64(crop.Min.Y)+0.5
+		ax0, ay0, _ = g.toSource(ox, oy)
+		x1, y1, _ := g.toSource(ox+1, oy)
+		x2, y2, _ := g.toSource(ox, oy+1)
+		axx, ayx, axy, ayy = x1-ax0, y1-ay0, x2-ax0, y2-ay0
+	}
 	parallelRows(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			row := dst.Pix[y*dst.Stride:]
 			for x := 0; x < w; x++ {
-				sx, sy, ok := g.toSource(float64(crop.Min.X+x)+0.5, float64(crop.Min.Y+y)+0.5)
+				var sx, sy float64
+				ok := true
+				if g.persp {
+					sx, sy, ok = g.toSource(float64(crop.Min.X+x)+0.5, float64(crop.Min.Y+y)+0.5)
+				} else {
+					fx, fy := float64(x), float64(y)
+					sx, sy = ax0+axx*fx+axy*fy, ay0+ayx*fx+ayy*fy
+				}
 				o := row[4*x : 4*x+4 : 4*x+4]
 				if !ok || sx < 0 || sy < 0 || sx > float64(sw) || sy > float64(sh) {
 					o[0], o[1], o[2], o[3] = 255, 255, 255, 255
@@ -313,42 +329,21 @@ func (g *geometry) warp(src *image.NRGBA, crop image.Rectangle) *image.NRGBA {
 }
 
 // bilinear samples src at the pixel-index position (fx, fy), clamping at
-// the edges, into o.
+// the edges, into o. Weights are 8-bit fixed point.
 func bilinear(src *image.NRGBA, fx, fy float64, o []byte) {
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	x0f, y0f := math.Floor(fx), math.Floor(fy)
-	ax, ay := fx-x0f, fy-y0f
+	ax, ay := int32((fx-x0f)*256+0.5), int32((fy-y0f)*256+0.5)
 	x0, y0 := int(x0f), int(y0f)
-	x1, y1 := x0+1, y0+1
-	if x0 < 0 {
-		x0 = 0
-	}
-	if y0 < 0 {
-		y0 = 0
-	}
-	if x1 > w-1 {
-		x1 = w - 1
-	}
-	if y1 > h-1 {
-		y1 = h - 1
-	}
-	if x0 > w-1 {
-		x0 = w - 1
-	}
-	if y0 > h-1 {
-		y0 = h - 1
-	}
-	p00 := src.Pix[y0*src.Stride+4*x0:]
-	p10 := src.Pix[y0*src.Stride+4*x1:]
-	p01 := src.Pix[y1*src.Stride+4*x0:]
-	p11 := src.Pix[y1*src.Stride+4*x1:]
-	w00 := (1 - ax) * (1 - ay)
-	w10 := ax * (1 - ay)
-	w01 := (1 - ax) * ay
-	w11 := ax * ay
+	x1, y1 := min(max(x0+1, 0), w-1), min(max(y0+1, 0), h-1)
+	x0, y0 = min(max(x0, 0), w-1), min(max(y0, 0), h-1)
+	r0, r1 := src.Pix[y0*src.Stride:], src.Pix[y1*src.Stride:]
+	p00, p10 := r0[4*x0:4*x0+4:4*x0+4], r0[4*x1:4*x1+4:4*x1+4]
+	p01, p11 := r1[4*x0:4*x0+4:4*x0+4], r1[4*x1:4*x1+4:4*x1+4]
 	for c := 0; c < 4; c++ {
-		v := float64(p00[c])*w00 + float64(p10[c])*w10 + float64(p01[c])*w01 + float64(p11[c])*w11
-		o[c] = uint8(v + 0.5)
+		top := int32(p00[c])*(256-ax) + int32(p10[c])*ax
+		bot := int32(p01[c])*(256-ax) + int32(p11[c])*ax
+		o[c] = uint8((top*(256-ay) + bot*ay + 32768) >> 16)
 	}
 }
 

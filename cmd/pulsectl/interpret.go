@@ -141,6 +141,7 @@ func runInterpret(args []string, stdout, stderr io.Writer) error {
 	findings := fs.Bool("findings", false, "also ask for structured findings (JSON, model estimates)")
 	firstTimeout := fs.Duration("first-token-timeout", interpret.DefaultFirstTokenTimeout, "give up when nothing arrives for this long at the start")
 	stall := fs.Duration("stall-timeout", interpret.DefaultStallTimeout, "give up when the answer stops for this long")
+	numPredict := fs.Int("max-tokens", 0, "cap the answer at this many tokens (0: no cap)")
 	sf := addServerFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pulsectl interpret FILE [--page N] [--edits EDITS.json] [--task report|rhythm|abnormal|mcq|ask] [--question Q]\n"+
@@ -205,7 +206,10 @@ func runInterpret(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "warning: "+w)
 		}
 	}
-	settings := interpret.Settings{FirstTokenTimeout: *firstTimeout, StallTimeout: *stall}
+	if *numPredict < 0 {
+		return usagef("--max-tokens must be 0 or more")
+	}
+	settings := interpret.Settings{FirstTokenTimeout: *firstTimeout, StallTimeout: *stall, NumPredict: *numPredict}
 	estDir, _ := dataDir(*data)
 	var est *interpret.Estimator
 	if estDir != "" {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/disintegration/imaging"
 )
 
 // sharedImage returns a real printout from shared/data/images (env
@@ -162,4 +164,97 @@ func TestOpenJSON(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "jpeg") || !strings.Contains(stdout, "3776×1898") {
 		t.Errorf("exit %d: %q", code, stdout)
 	}
+}
+
+func TestRenderQuarterTurnCropAt100And300DPI(t *testing.T) {
+	src := sharedImage(t, "dcmplot_anonymous_ecg_3x4_1.pdf")
+	dir := t.TempDir()
+	edits := filepath.Join(dir, "edits.json")
+	os.WriteFile(edits, []byte(`{"version":1,"quarter_turns":1,"crop":{"x0":0.3,"y0":0.1,"x1":0.8,"y1":0.6}}`), 0o644)
+	var imgs []image.Image
+	for _, dpi := range []string{"100", "300"} {
+		out := filepath.Join(dir, dpi+".png")
+		if code, _, stderr := runCmd(t, "render", src, "--dpi", dpi, "--edits", edits, "-o", out); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		imgs = append(imgs, readPNG(t, out))
+	}
+	lo, hi := imgs[0], imgs[1]
+	lb := lo.Bounds().Size()
+	if hb := hi.Bounds().Size(); absDiffInt(hb.X-3*lb.X) > 4 || absDiffInt(hb.Y-3*lb.Y) > 4 {
+		t.Fatalf("sizes %v and %v are not 1:3", lb, hb)
+	}
+	down := imaging.Resize(hi, lb.X, lb.Y, imaging.Box)
+	// every clearly inked pixel at 100 DPI has ink within a pixel at 300 DPI
+	ink, missing := 0, 0
+	for y := 1; y < lb.Y-1; y++ {
+		for x := 1; x < lb.X-1; x++ {
+			if lum(lo, x, y) >= 100 {
+				continue
+			}
+			ink++
+			near := false
+			for dy := -1; dy <= 1 && !near; dy++ {
+				for dx := -1; dx <= 1 && !near; dx++ {
+					near = lum(down, x+dx, y+dy) < 200
+				}
+			}
+			if !near {
+				missing++
+			}
+		}
+	}
+	if ink < 500 || missing*100 > ink {
+		t.Errorf("%d of %d ink pixels at 100 DPI have no ink near them at 300 DPI", missing, ink)
+	}
+}
+
+func TestRenderGridSuppression(t *testing.T) {
+	src := sharedImage(t, "eik_ecg00021.bmp") // pink grid, black trace
+	dir := t.TempDir()
+	edits := filepath.Join(dir, "edits.json")
+	os.WriteFile(edits, []byte(`{"version":1,"grid_suppression":1}`), 0o644)
+	out := filepath.Join(dir, "out.png")
+	if code, _, stderr := runCmd(t, "render", src, "--edits", edits, "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	plain := filepath.Join(dir, "plain.png")
+	if code, _, stderr := runCmd(t, "render", src, "-o", plain); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	before, after := readPNG(t, plain), readPNG(t, out)
+	var gridB, gridA, traceB, traceA float64
+	var ng, nt int
+	b := before.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := before.At(x, y).RGBA()
+			mx, mn := max(r, g, bl)>>8, min(r, g, bl)>>8
+			switch {
+			case mx-mn >= 40 && mx >= 150: // pink grid ink
+				gridB += lum(before, x, y)
+				gridA += lum(after, x, y)
+				ng++
+			case mx < 70: // black trace
+				traceB += lum(before, x, y)
+				traceA += lum(after, x, y)
+				nt++
+			}
+		}
+	}
+	if ng < 1000 || nt < 300 {
+		t.Fatalf("%d grid and %d trace pixels", ng, nt)
+	}
+	gridB, gridA, traceB, traceA = gridB/float64(ng), gridA/float64(ng), traceB/float64(nt), traceA/float64(nt)
+	t.Logf("grid %.0f→%.0f, trace %.0f→%.0f", gridB, gridA, traceB, traceA)
+	if gridA < 215 || traceA > 80 || traceA > traceB+15 {
+		t.Errorf("grid %.0f→%.0f (want light), trace %.0f→%.0f (want dark)", gridB, gridA, traceB, traceA)
+	}
+}
+
+func absDiffInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -54,6 +54,7 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	grid := fs.String("grid", "red", "grid colour: red, green, blue, gray or none")
 	gridStyle := fs.String("grid-style", "lines", "grid style: lines (1 and 5 mm), dots (1 mm dots, 5 mm lines) or major (5 mm only)")
 	tint := fs.Bool("tint", false, "tone the paper cream, like aged thermal paper")
+	grayCopy := fs.Bool("gray", false, "make a black-and-white copy (colour becomes luminance)")
 	seed := fs.Uint64("seed", 1, "seed of the noise and perspective")
 	start := fs.Float64("start", 0, "first second of the recording drawn")
 	palette := fs.Bool("palette", false, "write a 256-colour PNG (several times smaller, near-identical)")
@@ -62,7 +63,7 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pulsectl synth RECORD.hea|ECG.dcm [--layout 3x4|6x2|12x1] [--dpi D] [--rotate DEG] [--perspective F]")
 		fmt.Fprintln(stderr, "         [--noise S] [--blur S] [--jpeg Q] [--grid red|green|blue|gray|none] [--grid-style lines|dots|major]")
-		fmt.Fprintln(stderr, "         [--tint] [--seed N] [--palette] [--truth TRUTH.json] -o OUT.png|OUT.jpg|OUT.pdf")
+		fmt.Fprintln(stderr, "         [--tint] [--gray] [--seed N] [--palette] [--truth TRUTH.json] -o OUT.png|OUT.jpg|OUT.pdf")
 		fmt.Fprintln(stderr, "A PDF without degradations is vector; at D DPI it has D/25.4 px/mm.")
 		fs.PrintDefaults()
 	}
@@ -97,16 +98,14 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 		Grid: ecgpaper.GridColor(*grid), GridStyle: ecgpaper.GridStyle(*gridStyle),
 	}
 	// Check the options before reading anything.
-	if _, _, err := ecgpaper.Render(&ecgpaper.Record{Name: "check", Fs: 1, Leads: []ecgpaper.Lead{{Name: "I", MV: []float64{0}}}}, ecgpaper.Options{
-		DPI: 10, Layout: opt.Layout, Paper: opt.Paper, SpeedMMPerS: opt.SpeedMMPerS, GainMMPerMV: opt.GainMMPerMV,
-		Grid: opt.Grid, GridStyle: opt.GridStyle, StartSec: opt.StartSec,
-	}); err != nil {
-		return usagef("%v", strings.TrimPrefix(err.Error(), "render record check: "))
+	if err := opt.Validate(); err != nil {
+		return usagef("%v", err)
 	}
 	deg := ecgpaper.Degradation{RotateDeg: *rotate, Perspective: *persp, Noise: *noise, Blur: *blur, Seed: *seed}
 	if *tint {
 		deg.PaperTint = 1
 	}
+	deg.Gray = *grayCopy
 	if ext != ".jpg" && ext != ".jpeg" {
 		deg.JPEGQuality = *jpegQ
 	}

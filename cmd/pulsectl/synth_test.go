@@ -169,3 +169,18 @@ func TestSynthErrors(t *testing.T) {
 		t.Error("a failed synth left an output file")
 	}
 }
+
+func BenchmarkSynth3x4(b *testing.B) {
+	dir := b.TempDir()
+	for _, dpi := range []string{"200", "300"} {
+		b.Run(dpi+"dpi", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var out, errb bytes.Buffer
+				if code := run([]string{"synth", synthRecord, "--dpi", dpi, "-o", filepath.Join(dir, "b.png")}, &out, &errb); code != 0 {
+					b.Fatal(errb.String())
+				}
+			}
+		})
+	}
+}

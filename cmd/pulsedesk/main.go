@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2/app"
 
+	"pulsedesk/storage"
 	"pulsedesk/ui"
 )
 
@@ -34,6 +35,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulsedesk: data folder %s: %v\n", opts.DataDir, err)
 		os.Exit(1)
 	}
+	st, err := storage.OpenDir(opts.DataDir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulsedesk: %v\n", err)
+		os.Exit(1)
+	}
+	defer st.Close()
+	opts.Store = st
 	a := app.NewWithID("org.pulsedesk.app")
 	w := ui.New(a, opts)
 	w.ShowAndRun()

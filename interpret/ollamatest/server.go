@@ -130,6 +130,10 @@ type Faults struct {
 	// JunkStructured answers requests that carry a format with text that is
 	// not the requested JSON.
 	JunkStructured bool
+	// RepeatAfter > 0 sends, after that many chunks, one piece 31 times and
+	// ends the stream cleanly without the final chunk, as Ollama does when
+	// a model repeats a token more than 30 times.
+	RepeatAfter int
 }
 
 // Request is one request the server received.
@@ -668,6 +672,14 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, model string, e
 		}
 		if faults.ErrorAfter > 0 && i == faults.ErrorAfter {
 			json.NewEncoder(w).Encode(map[string]string{"error": faults.ErrorText})
+			return
+		}
+		if faults.RepeatAfter > 0 && i == faults.RepeatAfter {
+			for k := 0; k < 31; k++ {
+				if enc(" again", false, 0) != nil {
+					return
+				}
+			}
 			return
 		}
 		if faults.JunkAfter > 0 && i == faults.JunkAfter {

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"pulsedesk/viewer"
+	"pulsedesk/viewer/geometry"
 )
 
 // Paper speeds and gains a printout may use.
@@ -34,8 +35,9 @@ const (
 )
 
 // ConfirmThreshold is the grid-detection confidence at or above which a scale
-// from the grid counts as confirmed without the clinician's word.
-const ConfirmThreshold = 0.9
+// from the grid counts as confirmed without the clinician's word (the grid
+// detector's own threshold).
+const ConfirmThreshold = geometry.ConfirmConfidence
 
 // Errors a caliper or calibration can return.
 var (

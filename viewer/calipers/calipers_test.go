@@ -157,9 +157,9 @@ func TestAutoConfirm(t *testing.T) {
 	if !c.Confirmed {
 		t.Error("grid at 0.95 not confirmed")
 	}
-	c = AutoConfirm(viewer.Calibration{PxPerMMX: 8, PxPerMMY: 8, Source: viewer.CalibrationGrid, Confidence: 0.6})
+	c = AutoConfirm(viewer.Calibration{PxPerMMX: 8, PxPerMMY: 8, Source: viewer.CalibrationGrid, Confidence: ConfirmThreshold - 0.05})
 	if c.Confirmed {
-		t.Error("grid at 0.6 confirmed")
+		t.Error("grid below the threshold confirmed")
 	}
 	c = AutoConfirm(viewer.Calibration{PxPerMMX: 8, PxPerMMY: 8, Source: viewer.CalibrationDPI, Confidence: 1, Confirmed: true})
 	if c.Confirmed {

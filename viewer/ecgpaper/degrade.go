@@ -25,6 +25,7 @@ type Degradation struct {
 	Blur        float64 `json:"blur"`         // Gaussian blur sigma, pixels
 	JPEGQuality int     `json:"jpeg_quality"` // 1-100: the page goes through JPEG at this quality
 	PaperTint   float64 `json:"paper_tint"`   // 0-1: how far the paper is toned towards cream
+	Gray        bool    `json:"gray"`         // a black-and-white copy: colour becomes luminance
 	Seed        uint64  `json:"seed"`         // seeds the noise and the perspective corners
 }
 
@@ -81,6 +82,9 @@ func Degrade(img image.Image, d Degradation) (*image.NRGBA, DegradeTruth, error)
 	if d.PaperTint > 0 {
 		out = tint(out, d.PaperTint)
 	}
+	if d.Gray {
+		out = gray(out)
+	}
 	dt := DegradeTruth{RotateDeg: d.RotateDeg, H: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}, Width: w, Height: h}
 	if d.RotateDeg != 0 || d.Perspective > 0 {
 		H, ow, oh := geometry(w, h, d, rng)
@@ -101,8 +105,12 @@ func Degrade(img image.Image, d Degradation) (*image.NRGBA, DegradeTruth, error)
 			out = imaging.Clone(src)
 		}
 		for i := 0; i < len(out.Pix); i += 4 {
+			n := rng.NormFloat64() * d.Noise
 			for c := 0; c < 3; c++ {
-				v := float64(out.Pix[i+c]) + rng.NormFloat64()*d.Noise
+				if c > 0 && !d.Gray { // a grey copy has the same noise in every channel
+					n = rng.NormFloat64() * d.Noise
+				}
+				v := float64(out.Pix[i+c]) + n
 				out.Pix[i+c] = uint8(math.Max(0, math.Min(255, math.Round(v))))
 			}
 		}
@@ -142,6 +150,15 @@ func tint(src *image.NRGBA, s float64) *image.NRGBA {
 			f := 1 - s*(1-cream[c]/255)
 			out.Pix[i+c] = uint8(float64(out.Pix[i+c])*f + 0.5)
 		}
+	}
+	return out
+}
+
+func gray(src *image.NRGBA) *image.NRGBA {
+	out := imaging.Clone(src)
+	for i := 0; i < len(out.Pix); i += 4 {
+		y := uint8((299*uint32(out.Pix[i]) + 587*uint32(out.Pix[i+1]) + 114*uint32(out.Pix[i+2]) + 500) / 1000)
+		out.Pix[i], out.Pix[i+1], out.Pix[i+2] = y, y, y
 	}
 	return out
 }

@@ -66,6 +66,13 @@ type Options struct {
 	NoHeader     bool      // leave out the header text
 }
 
+// Validate reports the first option out of range (zero fields take their
+// defaults).
+func (o Options) Validate() error {
+	_, err := o.withDefaults()
+	return err
+}
+
 func (o Options) withDefaults() (Options, error) {
 	if o.DPI == 0 {
 		o.DPI = 200
@@ -207,6 +214,9 @@ func layoutPage(rec *Record, opt Options) (*page, error) {
 	if !(rec.Fs > 0) || math.IsInf(rec.Fs, 0) {
 		return nil, fmt.Errorf("record %s: sampling frequency %g is not positive", rec.Name, rec.Fs)
 	}
+	if d := rec.Duration(); opt.StartSec >= d {
+		return nil, fmt.Errorf("record %s: start %g s is past its end (%.3g s)", rec.Name, opt.StartSec, d)
+	}
 	p := &page{opt: opt, rec: rec}
 	p.wMM, p.hMM = PageSizeMM(opt.Paper)
 	m := opt.MarginMM
@@ -309,7 +319,7 @@ func layoutPage(rec *Record, opt Options) (*page, error) {
 				x0: x0, x1: x0 + w, top: rowTop, bot: rowTop + pitch, baseline: base,
 				t0: t0, t1: t1, s0: s0, s1: s1,
 				offsetMV: medianOf(rec.Leads[li].MV[s0:s1]),
-				labelX:   x0 + 1, labelY: base - 0.45*pitch,
+				labelX:   x0 + 1, labelY: base - 6,
 			}
 			if pn.labelY < rowTop+labelSizeMM {
 				pn.labelY = rowTop + labelSizeMM

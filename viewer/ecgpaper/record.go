@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,6 +74,16 @@ func (r *Record) Duration() float64 {
 	return float64(r.Samples()) / r.Fs
 }
 
+// truncate keeps the first seconds of every lead.
+func (r *Record) truncate(seconds float64) {
+	n := int(math.Ceil(seconds * r.Fs))
+	for i := range r.Leads {
+		if len(r.Leads[i].MV) > n {
+			r.Leads[i].MV = r.Leads[i].MV[:n:n]
+		}
+	}
+}
+
 // ErrNotRecording is wrapped by ReadRecord when a file is neither a WFDB
 // header nor a DICOM file.
 var ErrNotRecording = errors.New("not a WFDB header or DICOM waveform ECG")
@@ -83,12 +94,23 @@ const maxHeaderBytes = 1 << 20
 // ReadRecord reads a recording, deciding its kind by content: a DICOM file
 // (the "DICM" magic at offset 128) or a WFDB header. A path to a WFDB signal
 // file (.dat, .mat) is read through the header beside it.
-func ReadRecord(path string) (*Record, error) {
+func ReadRecord(path string) (*Record, error) { return readRecord(path, 0) }
+
+// ReadRecordFirst is ReadRecord keeping only the first seconds of each
+// signal; a WFDB record's signal files are read no further than that.
+func ReadRecordFirst(path string, seconds float64) (*Record, error) {
+	if !(seconds > 0) {
+		return nil, fmt.Errorf("recording %s: %g seconds to read is not positive", path, seconds)
+	}
+	return readRecord(path, seconds)
+}
+
+func readRecord(path string, seconds float64) (*Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("recording %s: %w", path, err)
 	}
-	head := make([]byte, 132)
+	head := make([]byte, 4096)
 	n, err := io.ReadFull(f, head)
 	f.Close()
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -96,16 +118,20 @@ func ReadRecord(path string) (*Record, error) {
 	}
 	head = head[:n]
 	if IsDICOM(head) {
-		return ReadDICOM(path)
+		rec, err := ReadDICOM(path)
+		if err == nil && seconds > 0 {
+			rec.truncate(seconds)
+		}
+		return rec, err
 	}
 	if LooksLikeWFDBHeader(head) {
-		return ReadWFDB(path)
+		return readWFDB(path, seconds)
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".dat" || ext == ".mat" || ext == ".xyz" {
 		hea := strings.TrimSuffix(path, filepath.Ext(path)) + ".hea"
 		if _, err := os.Stat(hea); err == nil {
-			return ReadWFDB(hea)
+			return readWFDB(hea, seconds)
 		}
 	}
 	return nil, fmt.Errorf("recording %s: %w", path, ErrNotRecording)

@@ -413,6 +413,21 @@ func FuzzReadWFDBHeader(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("x 1 250/10(3) 10\nx.dat 212x2:1+7 200(-3)/uV 12 0 0 0 0 lead\n"))
+	f.Add([]byte("x 2 360 20\nx.dat 212 200 11 1024 0 0 0 MLII\nx.dat 212 200 11 1024 0 0 0 V5\n"))
+	f.Add([]byte("x 3 500 8\nx.dat 24+4 1000/mV 16 0 0 0 0 I\nx.dat 24+4 1000/mV 16 0 0 0 0 II\nx.mat 16+24 1000/mv 16 0 0 0 0 III\n"))
+	// The header is also read with signal files beside it, so the
+	// sample decoding sees whatever the header claims.
+	dir := f.TempDir()
+	dat := make([]byte, 240)
+	for i := range dat {
+		dat[i] = byte(i * 37)
+	}
+	mat, err := os.ReadFile(filepath.Join("testdata", "HR06004.mat"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "x.dat"), dat, 0o644)
+	os.WriteFile(filepath.Join(dir, "x.mat"), mat[:2000], 0o644)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ParseWFDBHeader(b)
 		if err != nil {
@@ -420,6 +435,19 @@ func FuzzReadWFDBHeader(f *testing.F) {
 		}
 		if r.Fs <= 0 || len(r.Leads) > maxSignals {
 			t.Fatalf("accepted fs %g with %d leads", r.Fs, len(r.Leads))
+		}
+		hea := filepath.Join(dir, "x.hea")
+		if err := os.WriteFile(hea, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if rec, err := ReadWFDB(hea); err == nil {
+			for _, l := range rec.Leads {
+				if len(l.MV) > 240 {
+					t.Fatalf("%d samples from 240 bytes", len(l.MV))
+				}
+			}
+		} else if !strings.Contains(err.Error(), "x.") {
+			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
 }
@@ -429,7 +457,9 @@ func FuzzReadDICOM(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(b[:4096])
+	f.Add(b[:1024])
+	f.Add(synthDICOM(true, 16, [][2]int{{1, 2}, {3, 4}, {5, 6}}))
+	f.Add(synthDICOM(false, 8, [][2]int{{1, 2}, {3, 4}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		decodeDICOM(b)
 	})

@@ -66,6 +66,10 @@ func Render(rec *Record, opt Options) (*image.NRGBA, *Truth, error) {
 		return nil, nil, fmt.Errorf("render %s: %w", recName(rec), err)
 	}
 	drawTraces(img, p, ppm, t)
+	t.InkBox = t.TraceBox
+	for _, pn := range t.Panels {
+		t.InkBox = t.InkBox.Union(pn.LabelBox)
+	}
 	return img, t, nil
 }
 

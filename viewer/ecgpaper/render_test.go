@@ -76,8 +76,12 @@ func gridPeriod(img *image.NRGBA, y0, y1 int, lo, hi float64) float64 {
 
 func TestRenderTruthPointsAreOnTheTrace(t *testing.T) {
 	rec := mustRead(t, filepath.Join("testdata", "HR06004.hea"))
-	for _, lay := range []Layout{Layout3x4, Layout6x2, Layout12x1} {
-		for _, dpi := range []float64{100, 200, 300} {
+	for _, c := range []struct {
+		lay Layout
+		dpi float64
+	}{{Layout3x4, 100}, {Layout3x4, 300}, {Layout6x2, 200}, {Layout12x1, 150}} {
+		{
+			lay, dpi := c.lay, c.dpi
 			img, tr, err := Render(rec, Options{Layout: lay, DPI: dpi, Grid: GridNone})
 			if err != nil {
 				t.Fatal(err)
@@ -164,6 +168,14 @@ func TestRenderTraceBoxHoldsEveryTracePixel(t *testing.T) {
 			}
 		}
 	}
+	ib := tr.InkBox.Image()
+	for y := 0; y < tr.Height; y++ {
+		for x := 0; x < tr.Width; x++ {
+			if lum(img, x, y) < 254.5 && !image.Pt(x, y).In(ib) {
+				t.Fatalf("ink at %d,%d outside the ink box %v", x, y, ib)
+			}
+		}
+	}
 	if len(touch) != 4 {
 		t.Errorf("trace box %v is not tight: ink touches %v", tb, touch)
 	}
@@ -175,7 +187,8 @@ func TestRenderTraceBoxHoldsEveryTracePixel(t *testing.T) {
 func TestRenderGridPeriodAndPulse(t *testing.T) {
 	rec := mustRead(t, filepath.Join("testdata", "E07500.hea"))
 	for _, dpi := range []float64{100, 200, 300} {
-		for _, style := range []GridStyle{GridLines, GridDots, GridMajor} {
+		styles := map[float64][]GridStyle{100: {GridLines, GridMajor}, 200: {GridLines, GridDots}, 300: {GridLines}}[dpi]
+		for _, style := range styles {
 			img, tr, err := Render(rec, Options{DPI: dpi, GridStyle: style, NoHeader: true})
 			if err != nil {
 				t.Fatal(err)
@@ -228,7 +241,7 @@ func TestRenderOptions(t *testing.T) {
 	if !near(tr.Pulses[0].BaselineY-tr.Pulses[0].TopY, 5*tr.PxPerMM, 1e-9) {
 		t.Errorf("5 mm/mV pulse height %g", tr.Pulses[0].BaselineY-tr.Pulses[0].TopY)
 	}
-	for _, bad := range []Options{{DPI: 5000}, {Layout: "2x2"}, {Grid: "pink"}, {GridStyle: "waves"}, {SpeedMMPerS: -1}, {Paper: "a0"}} {
+	for _, bad := range []Options{{DPI: 5000}, {Layout: "2x2"}, {Grid: "pink"}, {GridStyle: "waves"}, {SpeedMMPerS: -1}, {Paper: "a0"}, {StartSec: 10}} {
 		if _, _, err := Render(rec, bad); err == nil {
 			t.Errorf("options %+v accepted", bad)
 		}
@@ -307,6 +320,7 @@ func TestDegradeMapsTruth(t *testing.T) {
 		{RotateDeg: 7},
 		{RotateDeg: -4, Perspective: 0.04, Seed: 9},
 		{RotateDeg: 2, Noise: 6, Blur: 0.7, JPEGQuality: 70, PaperTint: 0.8, Seed: 2},
+		{Gray: true, Noise: 4, Seed: 5},
 	} {
 		out, dt, err := Degrade(img, d)
 		if err != nil {
@@ -344,6 +358,16 @@ func TestDegradeMapsTruth(t *testing.T) {
 			ang := math.Atan2(yl-yr, xr-xl) * 180 / math.Pi
 			if !near(ang, d.RotateDeg, 1e-9) {
 				t.Errorf("measured angle %g, want %g", ang, d.RotateDeg)
+			}
+		}
+		if d.Gray {
+			for i := 0; i < len(out.Pix); i += 4 {
+				if out.Pix[i] != out.Pix[i+1] || out.Pix[i] != out.Pix[i+2] {
+					t.Fatalf("gray copy has colour at byte %d", i)
+				}
+			}
+			if !dt.Identity() {
+				t.Errorf("gray copy moved the page: %+v", dt)
 			}
 		}
 		if d.Perspective > 0 {

@@ -70,6 +70,9 @@ type Truth struct {
 	// (anti-aliasing included); SignalBox only the lead traces.
 	TraceBox  Rect `json:"trace_box"`
 	SignalBox Rect `json:"signal_box"`
+	// InkBox holds the traces, pulses and lead labels: everything drawn on
+	// the grid but the header.
+	InkBox Rect `json:"ink_box"`
 	// HeaderBox holds the header text (empty without a header).
 	HeaderBox Rect    `json:"header_box"`
 	TraceWPx  float64 `json:"trace_width_px"`

@@ -50,7 +50,19 @@ type wfdbSignal struct {
 // the header names (.dat in formats 16, 212, 24, 32, 61, 80, 160, or a MATLAB
 // v4 .mat as in the PhysioNet Challenge 2021), which must sit beside it.
 // Checksums in the header are verified.
-func ReadWFDB(headerPath string) (*Record, error) {
+func ReadWFDB(headerPath string) (*Record, error) { return readWFDB(headerPath, 0) }
+
+// ReadWFDBFirst reads only the first seconds of a WFDB record (all of it
+// when it is shorter), so a day-long Holter file costs no more than a
+// minute of it. Checksums are verified only for signals read whole.
+func ReadWFDBFirst(headerPath string, seconds float64) (*Record, error) {
+	if !(seconds > 0) {
+		return nil, fmt.Errorf("WFDB header %s: %g seconds to read is not positive", headerPath, seconds)
+	}
+	return readWFDB(headerPath, seconds)
+}
+
+func readWFDB(headerPath string, seconds float64) (*Record, error) {
 	f, err := os.Open(headerPath)
 	if err != nil {
 		return nil, fmt.Errorf("WFDB header %s: %w", headerPath, err)
@@ -69,8 +81,12 @@ func ReadWFDB(headerPath string) (*Record, error) {
 	}
 	rec := &Record{Name: h.Name, Fs: h.Fs, Age: -1, Comments: h.Comments, Source: headerPath}
 	applyComments(rec, h.Comments)
-	if err := readSignals(rec, h, filepath.Dir(headerPath)); err != nil {
-		return nil, err
+	maxFrames := 0
+	if seconds > 0 {
+		maxFrames = max(1, int(math.Min(math.Ceil(seconds*h.Fs), maxSamples)))
+	}
+	if err := readSignals(rec, h, filepath.Dir(headerPath), maxFrames); err != nil {
+		return nil, fmt.Errorf("WFDB header %s: %w", headerPath, err)
 	}
 	return rec, nil
 }
@@ -329,8 +345,28 @@ func parseAge(s string) int {
 	return int(v)
 }
 
-// readSignals reads the signal files of h into rec.
-func readSignals(rec *Record, h *wfdbHeader, dir string) error {
+// maxSignalBytes bounds the samples read from one signal file at once.
+const maxSignalBytes = 512 << 20
+
+// bytesFor is the number of bytes n samples take in a format.
+func bytesFor(format, n int) int {
+	switch format {
+	case 16, 61, 160:
+		return 2 * n
+	case 212:
+		return (n + 1) / 2 * 3
+	case 24:
+		return 3 * n
+	case 32:
+		return 4 * n
+	}
+	return n
+}
+
+// readSignals reads the signal files of h into rec: the first maxFrames
+// samples of every signal, or all of them when maxFrames is 0. Checksums
+// are verified when a whole signal is read.
+func readSignals(rec *Record, h *wfdbHeader, dir string, maxFrames int) error {
 	// Group signals by file, keeping file order of first appearance.
 	type group struct {
 		file string
@@ -355,59 +391,77 @@ func readSignals(rec *Record, h *wfdbHeader, dir string) error {
 		for _, i := range g.idx[1:] {
 			s := h.Signals[i]
 			if s.Format != first.Format || s.Offset != first.Offset {
-				return fmt.Errorf("WFDB record %s: signals in %s have different formats", h.Name, g.file)
+				return fmt.Errorf("record %s: signals in %s have different formats", h.Name, g.file)
 			}
 		}
 		for _, i := range g.idx {
 			if h.Signals[i].SPF != 1 {
-				return fmt.Errorf("WFDB record %s: signal %d has %d samples per frame (multi-frequency records are not supported)", h.Name, i, h.Signals[i].SPF)
+				return fmt.Errorf("record %s: signal %d has %d samples per frame (multi-frequency records are not supported)", h.Name, i, h.Signals[i].SPF)
 			}
 		}
-		raw, err := os.ReadFile(path)
+		f, err := os.Open(path)
 		if err != nil {
-			return fmt.Errorf("WFDB record %s: signal file: %w", h.Name, err)
+			return fmt.Errorf("record %s: signal file: %w", h.Name, err)
 		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("record %s: signal file: %w", h.Name, err)
+		}
+		size := st.Size()
 		offset := first.Offset
 		if strings.EqualFold(filepath.Ext(g.file), ".mat") {
-			m, err := parseMAT4Header(raw)
+			head := make([]byte, min(size, 128))
+			if _, err := f.ReadAt(head, 0); err != nil {
+				return fmt.Errorf("signal file %s: %w", path, err)
+			}
+			m, err := parseMAT4Header(head)
 			if err != nil {
-				return fmt.Errorf("WFDB signal file %s: %w", path, err)
+				return fmt.Errorf("signal file %s: %w", path, err)
 			}
 			if m.rows != len(g.idx) {
-				return fmt.Errorf("WFDB signal file %s: MATLAB matrix has %d rows, the header names %d signals", path, m.rows, len(g.idx))
+				return fmt.Errorf("signal file %s: MATLAB matrix has %d rows, the header names %d signals", path, m.rows, len(g.idx))
 			}
 			if offset == 0 {
 				offset = int64(m.dataOffset)
 			}
 			if offset != int64(m.dataOffset) {
-				return fmt.Errorf("WFDB signal file %s: header byte offset %d, MATLAB data starts at %d", path, offset, m.dataOffset)
+				return fmt.Errorf("signal file %s: header byte offset %d, MATLAB data starts at %d", path, offset, m.dataOffset)
 			}
 			if (first.Format == 16 && m.elem != matInt16) || (first.Format == 32 && m.elem != matInt32) {
-				return fmt.Errorf("WFDB signal file %s: MATLAB element type %s does not match format %d", path, m.elem, first.Format)
+				return fmt.Errorf("signal file %s: MATLAB element type %s does not match format %d", path, m.elem, first.Format)
 			}
 			if h.NSamp == 0 {
 				h.NSamp = m.cols
 			}
 		}
-		if offset > int64(len(raw)) {
-			return fmt.Errorf("WFDB signal file %s: byte offset %d beyond the end (%d bytes)", path, offset, len(raw))
+		if offset > size {
+			return fmt.Errorf("signal file %s: byte offset %d beyond the end (%d bytes)", path, offset, size)
 		}
-		body := raw[offset:]
 		nch := len(g.idx)
-		avail, err := samplesIn(first.Format, len(body))
+		avail, err := samplesIn(first.Format, int(min(size-offset, math.MaxInt32*8)))
 		if err != nil {
-			return fmt.Errorf("WFDB signal file %s: %w", path, err)
+			return fmt.Errorf("signal file %s: %w", path, err)
 		}
 		frames := avail / nch
 		nsamp := h.NSamp
 		if nsamp == 0 {
-			nsamp = frames
+			nsamp = min(frames, maxSamples)
 		}
 		if frames < nsamp {
-			return fmt.Errorf("WFDB signal file %s: holds %d samples per signal, the header announces %d", path, frames, nsamp)
+			return fmt.Errorf("signal file %s: holds %d samples per signal, the header announces %d", path, frames, nsamp)
 		}
-		if nsamp > maxSamples {
-			return fmt.Errorf("WFDB signal file %s: %d samples per signal is more than %d", path, nsamp, maxSamples)
+		full := true
+		if maxFrames > 0 && maxFrames < nsamp {
+			nsamp, full = maxFrames, false
+		}
+		need := bytesFor(first.Format, nsamp*nch)
+		if need > maxSignalBytes {
+			return fmt.Errorf("signal file %s: %d MB of samples is more than the %d MB read at once (read the first seconds only)", path, need>>20, maxSignalBytes>>20)
+		}
+		body := make([]byte, need)
+		if _, err := f.ReadAt(body, offset); err != nil {
+			return fmt.Errorf("signal file %s: %w", path, err)
 		}
 		flat, missing := decodeSamples(first.Format, body, nsamp*nch)
 		for c, si := range g.idx {
@@ -416,8 +470,8 @@ func readSignals(rec *Record, h *wfdbHeader, dir string) error {
 			for k := 0; k < nsamp; k++ {
 				sum += int64(flat[k*nch+c])
 			}
-			if s.HasChecksum && uint16(sum) != uint16(s.Checksum) {
-				return fmt.Errorf("WFDB signal file %s: checksum mismatch for signal %d (%s): header says %d, data sums to %d", path, si, s.Desc, s.Checksum, int16(uint16(sum)))
+			if full && s.HasChecksum && uint16(sum) != uint16(s.Checksum) {
+				return fmt.Errorf("signal file %s: checksum mismatch for signal %d (%s): header says %d, data sums to %d", path, si, s.Desc, s.Checksum, int16(uint16(sum)))
 			}
 			scale, ok := unitScale(s.Units)
 			if !ok {
@@ -445,7 +499,7 @@ func readSignals(rec *Record, h *wfdbHeader, dir string) error {
 		}
 	}
 	if len(rec.Leads) == 0 {
-		return fmt.Errorf("WFDB record %s: no voltage signals", h.Name)
+		return fmt.Errorf("record %s: no voltage signals", h.Name)
 	}
 	return nil
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package calipers_test
+
+const raceEnabled = false
