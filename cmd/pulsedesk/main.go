@@ -18,10 +18,10 @@ import (
 func main() {
 	fs := flag.NewFlagSet("pulsedesk", flag.ContinueOnError)
 	data := fs.String("data", defaultDataDir(), "folder for the case log")
+	dpi := fs.Float64("dpi", 0, "render PDF and TIFF pages at this DPI (default: the setting, 200)")
 	screen := fs.String("screen", "", "")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: pulsedesk [--data DIR] [FILE]")
-		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "usage: pulsedesk [--data DIR] [--dpi N] [FILE]")
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -30,7 +30,7 @@ func main() {
 		fs.Usage()
 		os.Exit(2)
 	}
-	opts := ui.Options{DataDir: *data, File: fs.Arg(0), Screen: *screen}
+	opts := ui.Options{DataDir: *data, File: fs.Arg(0), Screen: *screen, DPI: *dpi}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		fmt.Fprintf(os.Stderr, "pulsedesk: data folder %s: %v\n", opts.DataDir, err)
 		os.Exit(1)
