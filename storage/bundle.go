@@ -101,10 +101,11 @@ func (s *Store) ExportBundle(ctx context.Context, w io.Writer, uids []string, op
 		}
 		bc := BundleCase{Case: d.Case, ModelInputs: d.ModelInputs, Runs: d.Runs, Reports: d.Reports, Measurements: d.Measurements}
 		bc.Case.Number = 0
-		for _, m := range d.ModelInputs {
+		for i, m := range d.ModelInputs {
 			if err := put(imageEntry(m.SHA256), m.PNG); err != nil {
 				return BundleManifest{}, fmt.Errorf("export case %s: %w", uid, err)
 			}
+			bc.ModelInputs[i].PNG = nil // written; the manifest keeps metadata only
 		}
 		if opt.Originals {
 			bc.Documents = d.Documents

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"pulsedesk/interpret"
+	"pulsedesk/storage"
 	"pulsedesk/viewer"
 	"pulsedesk/viewer/calipers"
 	"pulsedesk/viewer/geometry"
@@ -36,6 +38,8 @@ type caliperState struct {
 	ask      *widget.Check // Interpret: add measurements to the question
 	askLine  *widget.Label
 	findings interpret.Findings
+
+	saved map[string]bool // measurements the case log holds (measurementKey)
 }
 
 // calibrationDetector finds the scale of the straight frame of page src
@@ -86,7 +90,7 @@ func (a *App) caliperUI() *caliperState {
 	cs.askLine.Wrapping = fyne.TextWrapWord
 	cs.askLine.Importance = widget.LowImportance
 	cs.ask = widget.NewCheck("Add measurements to the question", func(bool) { a.refreshMeasurementViews() })
-	cs.panel.OnScale = func(calipers.Scale) { a.updateStatus() }
+	cs.panel.OnScale = func(calipers.Scale) { a.scaleToSession(); a.updateStatus() }
 	cs.panel.OnMeasurements = func([]calipers.Measurement) { a.refreshMeasurementViews() }
 	a.canvas.AddOverlay(cs.overlay)
 	a.canvas.SetPointerTool(cs.overlay)
@@ -187,6 +191,7 @@ func (a *App) calipersSync() {
 			cs.doc = nil
 			cs.overlay.Clear()
 			cs.panel.SetScale(calipers.Scale{})
+			a.updateStatus()
 		}
 		return
 	}
@@ -214,7 +219,7 @@ func (a *App) resetCalipers(w, h int, why string) {
 	hadCalipers := len(cs.overlay.Calipers()) > 0
 	cs.overlay.Clear()
 	old := cs.overlay.Scale()
-	cs.panel.SetScale(calipers.Reset(old, w, h))
+	a.setCaliperScale(calipers.Reset(old, w, h))
 	if why != "" && (old.PxPerMMX > 0 || hadCalipers) {
 		cs.note.SetText(why)
 		cs.note.Show()
@@ -258,8 +263,7 @@ func (a *App) detectScale(w, h int) {
 			if s.GainMMPerMV != 0 {
 				cal.GainMMPerMV = s.GainMMPerMV
 			}
-			cs.panel.SetScale(calipers.NewScale(calipers.AutoConfirm(cal), w, h))
-			a.updateStatus()
+			a.setCaliperScale(calipers.NewScale(calipers.AutoConfirm(cal), w, h))
 		})
 	})
 }
@@ -296,4 +300,147 @@ func (a *App) Measurements() []calipers.Measurement {
 		return nil
 	}
 	return a.calip.panel.Measurements()
+}
+
+// setCaliperScale shows a new scale and gives it to the session, so the
+// model input records it and the question's context knows whether it is
+// confirmed.
+func (a *App) setCaliperScale(s calipers.Scale) {
+	a.calip.panel.SetScale(s)
+	a.scaleToSession()
+	a.updateStatus()
+}
+
+// scaleToSession gives the current scale to the open session (nil when
+// there is none).
+func (a *App) scaleToSession() {
+	if a.calip == nil || a.doc == nil || a.doc.sess == nil {
+		return
+	}
+	s := a.calip.overlay.Scale()
+	if s.PxPerMMX <= 0 && s.PxPerMMY <= 0 {
+		a.doc.sess.SetCalibration(nil)
+		return
+	}
+	cal := s.Calibration
+	a.doc.sess.SetCalibration(&cal)
+}
+
+// measurementKey tells stored measurements apart, so saving a case twice
+// does not store the same measurement twice.
+func measurementKey(caseUID string, m calipers.Measurement) string {
+	pts, _ := m.PointsJSON()
+	return fmt.Sprintf("%s|%s|%s|%g|%s|%s|%t", caseUID, m.Kind, m.Unit, m.Value, pts, m.Note(), m.Confirmed)
+}
+
+// saveCaseMeasurements adds the measurements on the page that the case log
+// does not hold yet to the saved case, with the model input they were made
+// on (measurements in the case log never change; a moved caliper is a new
+// measurement).
+func (a *App) saveCaseMeasurements(sess *interpret.Session, caseUID string) {
+	cs := a.calip
+	if cs == nil || a.store == nil || sess == nil {
+		return
+	}
+	if cs.saved == nil {
+		cs.saved = map[string]bool{}
+	}
+	var todo []calipers.Measurement
+	for _, m := range cs.panel.Measurements() {
+		if k := measurementKey(caseUID, m); !cs.saved[k] {
+			todo = append(todo, m)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	st, longSide := a.store, a.modelLongSide()
+	a.goWork(func() {
+		ctx := context.Background()
+		inputUID := ""
+		if _, rec, err := sess.Prepare(ctx, longSide); err == nil {
+			inputUID = rec.UID
+		}
+		stored, err := saveMeasurements(ctx, st, caseUID, inputUID, "", todo)
+		a.do(func() {
+			for i := range stored {
+				cs.saved[measurementKey(caseUID, todo[i])] = true
+			}
+			if err != nil {
+				a.showError(err)
+				return
+			}
+			a.statusL.SetText(fmt.Sprintf("%s · %d measurement(s) saved.", strings.TrimSuffix(a.statusL.Text, "."), len(stored)))
+		})
+	})
+}
+
+// restoreMeasurements puts back the calipers of a reopened case: those made
+// in the straight frame the case reopens in, the newest of each named
+// interval (RR, PR, QRS, QT) and every plain interval and amplitude, on the
+// scale they were measured with.
+func (a *App) restoreMeasurements(d storage.CaseDetail) {
+	cs := a.calip
+	if cs == nil || a.doc == nil {
+		return
+	}
+	if cs.saved == nil {
+		cs.saved = map[string]bool{}
+	}
+	edits := map[string]viewer.Edits{}
+	for _, in := range d.ModelInputs {
+		if e, err := viewer.UnmarshalEdits(in.Edits); err == nil {
+			edits[in.UID] = e
+		}
+	}
+	w, h := viewer.StraightSize(a.doc.img.Bounds().Dx(), a.doc.img.Bounds().Dy(), a.doc.edits)
+	var kept []Caliper
+	var scale *calipers.Scale
+	named := map[calipers.Kind]int{}
+	seen := map[string]bool{}
+	for _, sm := range d.Measurements {
+		m, err := caliperMeasurement(sm)
+		if err != nil {
+			continue
+		}
+		cs.saved[measurementKey(d.Case.UID, m)] = true
+		if e, ok := edits[sm.ModelInputUID]; ok {
+			if bad, _ := calipers.Invalidated(e, a.doc.edits); bad {
+				continue
+			}
+		}
+		if bad, _ := calipers.FrameChanged(m.Scale, w, h); bad {
+			continue
+		}
+		c, ok := caliperFromMeasurement(m)
+		if !ok {
+			continue
+		}
+		key := fmt.Sprintf("%v|%v|%v|%d", c.Kind, c.A, c.B, c.Intervals)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		s := m.Scale
+		scale = &s
+		switch c.Kind {
+		case calipers.KindRR, calipers.KindPR, calipers.KindQRS, calipers.KindQT:
+			if i, ok := named[c.Kind]; ok {
+				kept[i] = c
+				continue
+			}
+			named[c.Kind] = len(kept)
+		}
+		kept = append(kept, c)
+	}
+	if len(kept) == 0 {
+		return
+	}
+	cs.gen++ // the stored scale wins over a search still running
+	if scale != nil {
+		a.setCaliperScale(*scale)
+	}
+	cs.overlay.SetCalipers(kept)
+	cs.panel.Refresh()
+	a.canvas.Refresh()
 }

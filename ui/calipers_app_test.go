@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -174,5 +176,80 @@ func TestMeasurementsInReportAndInterpret(t *testing.T) {
 	a.ShowModelFindings(interpret.ParseFindings(`{"rhythm":"sinus","heart_rate":60,"axis":null,"pr":null,"qrs":null,"qt":340,"qtc":null,"diagnoses":[]}`))
 	if !cs.compare.Visible() || !strings.Contains(cs.compare.Text, "⚠ QT: measured 4") || !strings.Contains(cs.compare.Text, "model estimate 340 ms") {
 		t.Errorf("comparison %q", cs.compare.Text)
+	}
+}
+
+func TestMeasurementsSavedWithTheCaseAndRestored(t *testing.T) {
+	a := newTestApp(t)
+	openTestFile(t, a, "paperecg_fullScan.png")
+	a.setTool(ToolOverlay)
+	waitIdle(t, a)
+	cs := a.calip
+	uid := a.doc.sess.Case().UID
+	// A manual scale (the clinician's own) so that restoring it is visible.
+	px := 200 / 25.4
+	a.setCaliperScale(calipers.NewScale(viewer.Calibration{PxPerMMX: px * 1.01, PxPerMMY: px * 1.01, SpeedMMPerS: 25, GainMMPerMV: 10,
+		Source: viewer.CalibrationManual, Confidence: 1, Confirmed: true}, 2200, 1700))
+	cs.panel.SelectTool("RR")
+	dragFrame(a, viewer.Point{X: 0.2, Y: 0.8}, viewer.Point{X: 0.3, Y: 0.8})
+	cs.panel.SelectTool("QT")
+	dragFrame(a, viewer.Point{X: 0.4, Y: 0.5}, viewer.Point{X: 0.44, Y: 0.5})
+	cs.panel.SelectTool("Amplitude")
+	dragFrame(a, viewer.Point{X: 0.05, Y: 0.6}, viewer.Point{X: 0.05, Y: 0.55})
+	want := cs.panel.Measurements() // RR, HR, QT, amplitude, 4 × QTc
+	if len(want) != 8 {
+		t.Fatalf("%d measurements on the page, want 8", len(want))
+	}
+	// The session knows the scale: the question may carry the measurements.
+	if pc := a.doc.sess.PatientContext(); !pc.CalibrationConfirmed {
+		t.Error("the session does not know the confirmed scale")
+	}
+
+	a.saveCase()
+	waitIdle(t, a)
+	a.saveCase() // nothing new: nothing added
+	waitIdle(t, a)
+	d, err := a.store.CaseDetail(context.Background(), uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Measurements) != len(want) {
+		t.Fatalf("%d measurements in the case log, want %d", len(d.Measurements), len(want))
+	}
+	for i, sm := range d.Measurements {
+		if sm.Kind != string(want[i].Kind) || sm.Value != want[i].Value || !sm.Confirmed || sm.ModelInputUID == "" {
+			t.Errorf("stored %+v, measured %s", sm, want[i].String())
+		}
+	}
+	if len(d.ModelInputs) == 0 || d.ModelInputs[len(d.ModelInputs)-1].PxPerMMX != px*1.01 {
+		t.Errorf("the model input does not record the scale: %+v", d.ModelInputs)
+	}
+
+	// Another file, then the case again: the calipers and their scale return.
+	path, _ := filepath.Abs(filepath.Join("testdata", "paperecg_fullScan.png"))
+	a.OpenFile(path)
+	waitIdle(t, a)
+	if len(cs.overlay.Calipers()) != 0 {
+		t.Fatal("calipers followed onto another document")
+	}
+	a.OpenCase(uid)
+	waitIdle(t, a)
+	got := cs.panel.Measurements()
+	if len(got) != len(want) {
+		t.Fatalf("%d measurements after reopening, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i].String() != want[i].String() {
+			t.Errorf("reopened %q, saved %q", got[i].String(), want[i].String())
+		}
+	}
+	if s := cs.overlay.Scale(); s.Source != viewer.CalibrationManual || s.PxPerMMX != px*1.01 {
+		t.Errorf("scale after reopening %+v, want the manual one", s)
+	}
+	// Saving the reopened case adds nothing.
+	a.saveCase()
+	waitIdle(t, a)
+	if d, _ := a.store.CaseDetail(context.Background(), uid); len(d.Measurements) != len(want) {
+		t.Errorf("%d measurements after saving the reopened case, want %d", len(d.Measurements), len(want))
 	}
 }

@@ -263,6 +263,7 @@ func (a *App) showCaseDetail(d storage.CaseDetail) {
 		a.showRun(sr)
 	}
 	a.report.show(d)
+	a.restoreMeasurements(d)
 	a.updateTitle()
 }
 
@@ -310,6 +311,7 @@ func (a *App) saveCase() {
 			a.reloadHistory(saved.UID)
 			if a.doc != nil && a.doc.sess == sess {
 				a.doc.caseRec = saved
+				a.saveCaseMeasurements(sess, saved.UID)
 			}
 			a.refreshCases()
 			a.updateTitle()

@@ -396,6 +396,10 @@ func WriteLlavaPair(lmPath, projPath string) error {
 		"clip.vision.attention.layer_norm_epsilon": float32(1e-5),
 		"clip.vision.image_mean":                   []float32{0.48145466, 0.4578275, 0.40821073},
 		"clip.vision.image_std":                    []float32{0.26862954, 0.26130258, 0.27577711},
+		// LLaVA 1.6 ("anyres"): a large image is also read in tiles of the best of these grids,
+		// as PULSE's projector asks.
+		"clip.vision.image_grid_pinpoints": []int32{clipImage, 2 * clipImage, 2 * clipImage, clipImage, 2 * clipImage, 2 * clipImage},
+		"clip.vision.mm_patch_merge_type":  "spatial_unpad",
 	}
 	pts := []tensor{
 		{name: "v.patch_embd.weight", shape: []uint64{clipPatch, clipPatch, 3, e}},
@@ -407,6 +411,7 @@ func WriteLlavaPair(lmPath, projPath string) error {
 		{name: "mm.0.bias", shape: []uint64{llamaFF}, value: zeros},
 		{name: "mm.2.weight", shape: []uint64{llamaFF, llamaEmbd}},
 		{name: "mm.2.bias", shape: []uint64{llamaEmbd}, value: zeros},
+		{name: "model.image_newline", shape: []uint64{llamaEmbd}},
 	}
 	for l := 0; l < clipLayer; l++ {
 		p := fmt.Sprintf("v.blk.%d.", l)

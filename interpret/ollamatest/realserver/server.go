@@ -82,7 +82,9 @@ type Server struct {
 	// Home is the server's HOME (it keeps its key pair there).
 	Home string
 
+	http    *http.Client
 	cmd     *exec.Cmd
+	reaper  *exec.Cmd
 	log     *syncBuffer
 	exited  chan struct{}
 	waitErr error
@@ -143,6 +145,9 @@ func start(bin, dir string, opts Options) (*Server, error) {
 		Home:   filepath.Join(dir, "home"),
 		log:    &syncBuffer{},
 		exited: make(chan struct{}),
+		// Its own transport, without proxies; its idle connections are closed by Stop, so no
+		// connection goroutine outlives the test.
+		http: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConns: 4}},
 	}
 	s.URL = "http://" + s.Host
 	for _, d := range []string{s.Models, s.Home} {
@@ -177,6 +182,7 @@ func start(bin, dir string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("running %s serve: %w", bin, err)
 	}
 	s.cmd = cmd
+	s.reaper = startReaper(cmd.Process.Pid)
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
@@ -243,7 +249,7 @@ func (s *Server) ServerVersion(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -281,8 +287,26 @@ func (s *Server) Stop() error {
 		// Runners left behind (or the server itself after the grace period).
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-s.exited
+		s.http.CloseIdleConnections()
+		if s.reaper != nil {
+			_ = s.reaper.Process.Kill()
+			_ = s.reaper.Wait()
+		}
 	})
 	return err
+}
+
+// startReaper starts a watchdog that kills the server's process group when this test process
+// ends without stopping it (a test timeout, a crash, a kill): the server itself dies with its
+// parent (Pdeathsig), but the model runners it started would be left running.
+func startReaper(pgid int) *exec.Cmd {
+	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; kill -KILL -%d 2>/dev/null", os.Getpid(), pgid)
+	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil
+	}
+	return cmd
 }
 
 // Running reports whether the server process is still running.
@@ -318,18 +342,19 @@ func (s *Server) Client() *api.Client {
 	if err != nil {
 		panic(fmt.Sprintf("realserver: bad server URL %q: %v", s.URL, err))
 	}
-	return api.NewClient(u, http.DefaultClient)
+	return api.NewClient(u, s.http)
 }
 
 // CreateModel uploads GGUF files as blobs and creates the model name from them through
-// /api/create, as `ollama create` does; it fails the test on an error. A file whose GGUF holds
-// only a vision encoder becomes the model's projector.
-func (s *Server) CreateModel(t testing.TB, name string, files ...string) {
+// /api/create with the given parameters (Modelfile PARAMETERs, may be nil), as `ollama create`
+// does; it fails the test on an error. A file whose GGUF holds only a vision encoder becomes the
+// model's projector.
+func (s *Server) CreateModel(t testing.TB, name string, params map[string]any, files ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := s.Client()
-	req := &api.CreateRequest{Model: name, Files: map[string]string{}}
+	req := &api.CreateRequest{Model: name, Files: map[string]string{}, Parameters: params}
 	for _, path := range files {
 		digest, err := fileDigest(path)
 		if err != nil {
@@ -364,20 +389,39 @@ func fileDigest(path string) (string, error) {
 	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
 }
 
-// Names of the tiny models added by AddVisionModel and AddTextModel.
+// Names of the tiny models added by AddVisionModel and AddTextModel. The tiny models never write
+// an end-of-text token: VisionModel and TextModel stop after ShortAnswer tokens (PARAMETER
+// num_predict, done_reason "length"); VisionModelLong has no limit, for tests that need a run
+// that is still going (Ollama itself ends a stream whose token repeats more than 30 times, without
+// its final chunk).
 const (
-	VisionModel = "tiny-vision"
-	TextModel   = "tiny-text"
+	VisionModel     = "tiny-vision"
+	VisionModelLong = "tiny-vision-long"
+	TextModel       = "tiny-text"
+	ShortAnswer     = 12
 )
 
-// AddVisionModel writes the tiny vision model and creates it on the server as VisionModel.
+// TinyParameters are the Modelfile parameters the tiny models are created with. One thread: on
+// a machine busy with other builds, ggml's threads spin-wait on each other and two threads write
+// a token of these tiny models in 150-250 ms; one thread in well under a millisecond.
+func TinyParameters(numPredict int) map[string]any {
+	p := map[string]any{"num_thread": 1}
+	if numPredict > 0 {
+		p["num_predict"] = numPredict
+	}
+	return p
+}
+
+// AddVisionModel writes the tiny vision model and creates it on the server as VisionModel and
+// VisionModelLong (one blob, two names). It returns VisionModel.
 func (s *Server) AddVisionModel(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tiny-vision.gguf")
 	if err := WriteVisionModel(path); err != nil {
 		t.Fatal(err)
 	}
-	s.CreateModel(t, VisionModel, path)
+	s.CreateModel(t, VisionModel, TinyParameters(ShortAnswer), path)
+	s.CreateModel(t, VisionModelLong, TinyParameters(0), path)
 	return VisionModel
 }
 
@@ -388,6 +432,6 @@ func (s *Server) AddTextModel(t testing.TB) string {
 	if err := WriteTextModel(path); err != nil {
 		t.Fatal(err)
 	}
-	s.CreateModel(t, TextModel, path)
+	s.CreateModel(t, TextModel, TinyParameters(ShortAnswer), path)
 	return TextModel
 }

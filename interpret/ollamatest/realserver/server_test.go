@@ -121,7 +121,7 @@ func chat(t *testing.T, s *Server, name string, images ...api.ImageData) api.Cha
 		Model:    name,
 		Messages: []api.Message{{Role: "user", Content: "Describe this.", Images: images}},
 		Stream:   &stream,
-		Options:  map[string]any{"temperature": 0, "seed": 1, "num_predict": 6, "num_ctx": 4096},
+		Options:  map[string]any{"temperature": 0, "seed": 1, "num_predict": 6, "num_ctx": 4096, "num_thread": 1},
 	}, func(r api.ChatResponse) error { final = r; return nil })
 	if err != nil {
 		t.Fatalf("chat with %s: %v\n%s", name, err, s.Log())
@@ -172,3 +172,38 @@ func TestTinyModelsRun(t *testing.T) {
 	}
 	t.Logf("vision answer %q; text answer %q", withImage.Message.Content, answer.Message.Content)
 }
+
+// TestLlavaPairRuns imports a LLaVA-1.6 style pair (language model + CLIP projector with
+// "anyres" grid pinpoints, as PULSE ships) and checks that the image reaches the model: a small
+// image is read as one 56 px view (16 tokens); a 120x60 image as that overview plus two 56 px
+// tiles of the best grid (112x56), 32 tokens more.
+func TestLlavaPairRuns(t *testing.T) {
+	s := Start(t)
+	dir := t.TempDir()
+	lm, proj := dir+"/tiny-llava.gguf", dir+"/tiny-llava-mmproj.gguf"
+	if err := WriteLlavaPair(lm, proj); err != nil {
+		t.Fatal(err)
+	}
+	s.CreateModel(t, "tiny-llava", TinyParameters(0), lm, proj)
+	if c := capabilities(t, s, "tiny-llava"); !slices.Contains(c, model.CapabilityVision) {
+		t.Errorf("tiny-llava capabilities %v, want vision", c)
+	}
+	plain := chat(t, s, "tiny-llava")
+	small := chat(t, s, "tiny-llava", testPNG(t, 40, 30))
+	wide := chat(t, s, "tiny-llava", testPNG(t, 120, 60))
+	t.Logf("prompt tokens: %d without an image, %d with 40x30, %d with 120x60; answer %q",
+		plain.PromptEvalCount, small.PromptEvalCount, wide.PromptEvalCount, wide.Message.Content)
+	if small.PromptEvalCount-plain.PromptEvalCount < llavaViewTokens {
+		t.Errorf("a small image added %d prompt tokens, want at least %d",
+			small.PromptEvalCount-plain.PromptEvalCount, llavaViewTokens)
+	}
+	if got := wide.PromptEvalCount - small.PromptEvalCount; got != 2*llavaViewTokens {
+		t.Errorf("a 120x60 image has %d prompt tokens more than a 40x30 one, want %d (two tiles)", got, 2*llavaViewTokens)
+	}
+	if wide.EvalCount != 6 || wide.Message.Content == "" {
+		t.Errorf("answer %q with %d tokens, want 6", wide.Message.Content, wide.EvalCount)
+	}
+}
+
+// llavaViewTokens is the number of image tokens of one 56 px view of the tiny projector.
+const llavaViewTokens = (clipImage / clipPatch) * (clipImage / clipPatch)
