@@ -521,6 +521,7 @@ func (a *App) setDocument(st *docState) {
 	a.doc = st
 	if changed {
 		a.clearAnswer()
+		a.preload()
 	}
 	if st.sess != nil && st.caseRec.UID == "" {
 		st.caseRec = st.sess.Case()

@@ -384,6 +384,9 @@ func (a *App) serverChecked(st interpret.Status, ms []interpret.Model, merr erro
 	}
 	a.statusL.SetText(status)
 	a.updateStatus()
+	if a.doc != nil {
+		a.preload()
+	}
 }
 
 func hostOf(u string) string {
@@ -842,4 +845,20 @@ func thumbOf(b []byte) image.Image {
 		return nil
 	}
 	return img
+}
+
+// preload asks the server to load the chosen model while the clinician
+// prepares the page, so the first words come sooner.
+func (a *App) preload() {
+	wf := a.wf
+	model := a.interp.modelSel.Selected
+	if wf.Client == nil || !a.serverStatus.Reachable || model == "" {
+		return
+	}
+	keep := wf.Settings.KeepAlive
+	a.goWork(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		_ = wf.Client.Preload(ctx, model, keep) // a failure shows when the run starts
+	})
 }

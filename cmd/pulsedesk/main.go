@@ -17,7 +17,7 @@ import (
 
 func main() {
 	fs := flag.NewFlagSet("pulsedesk", flag.ContinueOnError)
-	data := fs.String("data", defaultDataDir(), "folder for the case log")
+	data := fs.String("data", "", "folder for the case log (default: the setting, else "+defaultDataDir()+")")
 	dpi := fs.Float64("dpi", 0, "render PDF and TIFF pages at this DPI (default: the setting, 200)")
 	screen := fs.String("screen", "", "")
 	fs.Usage = func() {
@@ -29,6 +29,13 @@ func main() {
 	if fs.NArg() > 1 {
 		fs.Usage()
 		os.Exit(2)
+	}
+	a := app.NewWithID("org.pulsedesk.app")
+	if *data == "" {
+		*data = ui.LoadSettings(a.Preferences()).DataDir
+	}
+	if *data == "" {
+		*data = defaultDataDir()
 	}
 	opts := ui.Options{DataDir: *data, File: fs.Arg(0), Screen: *screen, DPI: *dpi}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
@@ -42,7 +49,6 @@ func main() {
 	}
 	defer st.Close()
 	opts.Store = st
-	a := app.NewWithID("org.pulsedesk.app")
 	w := ui.New(a, opts)
 	w.ShowAndRun()
 	w.Close()
