@@ -3,6 +3,8 @@ package viewer
 import (
 	"bytes"
 	"fmt"
+	xdraw "golang.org/x/image/draw"
+	"image"
 	"image/jpeg"
 	stdpng "image/png"
 	"os"
@@ -210,5 +212,17 @@ func BenchmarkMutoolDraw200(b *testing.B) {
 	out := filepath.Join(b.TempDir(), "page.pam")
 	for b.Loop() {
 		tool(b, "mutool", "draw", "-q", "-r", "200", "-o", out, path)
+	}
+}
+
+// BenchmarkGridSuppressionDarkLines3776x1898: the black-and-white photocopy
+// scaled to the size of the largest sample page, through Apply (copy +
+// line dropout + value dropout).
+func BenchmarkGridSuppressionDarkLines3776x1898(b *testing.B) {
+	src := toNRGBA(renderPage(b, sample(b, "eik_ecg00020.jpg"), 0, 0))
+	big := image.NewNRGBA(image.Rect(0, 0, 3776, 1898))
+	xdraw.BiLinear.Scale(big, big.Rect, src, src.Rect, xdraw.Src, nil)
+	for b.Loop() {
+		Apply(big, Edits{GridSuppression: 1})
 	}
 }
