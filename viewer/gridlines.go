@@ -3,6 +3,9 @@ package viewer
 import (
 	"image"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // Line dropout removes the dark, thin, straight lines of a black-and-white
@@ -96,23 +99,41 @@ func findGridLines(img *image.NRGBA) (g lineGrid, ok bool) {
 	for i := range rowSum {
 		rowSum[i] = make([]float64, h)
 	}
-	parallelRows(nv, func(b0, b1 int) {
-		for b := b0; b < b1; b++ {
-			cs := colSum[b]
-			for y := b * g.vBand; y < min(h, (b+1)*g.vBand); y++ {
-				row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-				for x := 0; x < w; x++ {
+	parallelBands(nv, func(b int) {
+		cs := colSum[b]
+		for y := b * g.vBand; y < min(h, (b+1)*g.vBand); y++ {
+			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+			for cb := range rowSum {
+				var rs float64
+				for x := cb * g.hBand; x < min(w, (cb+1)*g.hBand); x++ {
 					p := row[4*x : 4*x+3 : 4*x+3]
 					d := float64(255 - max(p[0], p[1], p[2]))
 					cs[x] += d
-					rowSum[x/g.hBand][y] += d
+					rs += d
 				}
+				rowSum[cb][y] = rs
 			}
 		}
 	})
 	g.v = linesOnAxis(colSum, w, func(b int) int { return min(h, (b+1)*g.vBand) - b*g.vBand })
 	g.h = linesOnAxis(rowSum, h, func(b int) int { return min(w, (b+1)*g.hBand) - b*g.hBand })
 	return g, g.v != nil || g.h != nil
+}
+
+// parallelBands runs f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallelBands(n int, f func(b int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := int(next.Add(1) - 1); b < n; b = int(next.Add(1) - 1) {
+				f(b)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // bandSize cuts a side of n pixels into bands of 256 to 512 pixels.
@@ -317,95 +338,29 @@ func bandLines(hp []float64, period float64) lineBand {
 // no line are read as evidence, so the result does not depend on the order.
 func lineDropout(img *image.NRGBA, g lineGrid, s float64, t uint8) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	const reach = 2 // pixels beside the line that are searched for ink
-	free := func(x, y int) bool {
-		if g.v != nil && g.v[y/g.vBand].on(x) {
-			return false
+	const (
+		reach  = 2 // pixels beside the line that are searched for ink
+		minRun = 5 // pixels along a line that make the trace running on it
+
+		onV     = 1 // on a vertical line
+		onH     = 2 // on a horizontal line
+		freeInk = 4 // ink on no line
+		lineInk = 8 // on a line, darker than the usual ink of every line it is on
+	)
+	// the horizontal-line band of each column (nil without horizontal lines)
+	hOf := make([]*lineBand, w)
+	if g.h != nil {
+		for x := range hOf {
+			hOf[x] = &g.h[x/g.hBand]
 		}
-		if g.h != nil && g.h[x/g.hBand].on(y) {
-			return false
-		}
-		return true
 	}
-	ink := func(x, y int) bool {
-		if x < 0 || y < 0 || x >= w || y >= h {
-			return false
-		}
-		i := y*img.Stride + 4*x
-		p := img.Pix[i : i+3 : i+3]
-		return max(p[0], p[1], p[2]) < t && free(x, y)
+	var lift [256]uint8
+	for v := range lift {
+		lift[v] = uint8(float64(v) + (255-float64(v))*s + 0.5)
 	}
-	// inkAcross looks for ink within reach beside the band [lo,hi], across
-	// the line, on positions along it from a-1 to a+1.
-	inkBeside := func(lo, hi, a int, vertical bool) bool {
-		for d := 1; d <= reach; d++ {
-			for k := -1; k <= 1; k++ {
-				if vertical {
-					if ink(lo-d, a+k) || ink(hi+d, a+k) {
-						return true
-					}
-				} else if ink(a+k, lo-d) || ink(a+k, hi+d) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	// lineInk: a pixel on a line, darker than the usual ink of every line
-	// it is on; a run of such pixels along the line is the trace on it
-	lineInk := func(x, y int) bool {
-		if x < 0 || y < 0 || x >= w || y >= h {
-			return false
-		}
-		i := y*img.Stride + 4*x
-		p := img.Pix[i : i+3 : i+3]
-		v := int(max(p[0], p[1], p[2]))
-		if v >= int(t) {
-			return false
-		}
-		on := false
-		if g.v != nil {
-			if b := &g.v[y/g.vBand]; b.on(x) {
-				on = true
-				if v+lineMargin >= int(b.typ[x]) {
-					return false
-				}
-			}
-		}
-		if g.h != nil {
-			if b := &g.h[x/g.hBand]; b.on(y) {
-				on = true
-				if v+lineMargin >= int(b.typ[y]) {
-					return false
-				}
-			}
-		}
-		return on
-	}
-	// taken before any pixel changes: the lift below writes line pixels
-	inkOnLine := make([]bool, w*h)
-	parallelRows(h, func(y0, y1 int) {
-		for y := y0; y < y1; y++ {
-			for x := 0; x < w; x++ {
-				inkOnLine[y*w+x] = lineInk(x, y)
-			}
-		}
-	})
-	const minRun = 5
-	at := func(x, y int) bool { return x >= 0 && y >= 0 && x < w && y < h && inkOnLine[y*w+x] }
-	lineInkRun := func(x, y, dx, dy int) int {
-		if !at(x, y) {
-			return 0
-		}
-		n := 1
-		for k := 1; k < minRun && at(x+k*dx, y+k*dy); k++ {
-			n++
-		}
-		for k := 1; k < minRun && at(x-k*dx, y-k*dy); k++ {
-			n++
-		}
-		return n
-	}
+	// each pixel's class, taken before any pixel changes: the lift below
+	// writes line pixels
+	cls := make([]uint8, w*h)
 	parallelRows(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			var vb *lineBand
@@ -413,30 +368,107 @@ func lineDropout(img *image.NRGBA, g lineGrid, s float64, t uint8) {
 				vb = &g.v[y/g.vBand]
 			}
 			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-			for x := 0; x < w; x++ {
-				onV := vb != nil && vb.on(x)
-				var hb *lineBand
-				if g.h != nil {
-					hb = &g.h[x/g.hBand]
+			c := cls[y*w : (y+1)*w]
+			for x := range c {
+				p := row[4*x : 4*x+3 : 4*x+3]
+				v := int(max(p[0], p[1], p[2]))
+				var k uint8
+				darker := v < int(t)
+				if vb != nil && vb.on(x) {
+					k |= onV
+					darker = darker && v+lineMargin < int(vb.typ[x])
 				}
-				onH := hb != nil && hb.on(y)
-				if !onV && !onH {
+				if hb := hOf[x]; hb != nil && hb.on(y) {
+					k |= onH
+					darker = darker && v+lineMargin < int(hb.typ[y])
+				}
+				switch {
+				case k == 0 && v < int(t):
+					k = freeInk
+				case k != 0 && darker:
+					k |= lineInk
+				}
+				c[x] = k
+			}
+		}
+	})
+	is := func(x, y int, bit uint8) bool {
+		return x >= 0 && y >= 0 && x < w && y < h && cls[y*w+x]&bit != 0
+	}
+	// inkBeside: ink on no line within reach beside the band [lo,hi], on
+	// positions a-1..a+1 along the line
+	inkBeside := func(lo, hi, a int, vertical bool) bool {
+		for d := 1; d <= reach; d++ {
+			for k := -1; k <= 1; k++ {
+				if vertical {
+					if is(lo-d, a+k, freeInk) || is(hi+d, a+k, freeInk) {
+						return true
+					}
+				} else if is(a+k, lo-d, freeInk) || is(a+k, hi+d, freeInk) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	run := func(x, y, dx, dy int) int {
+		if !is(x, y, lineInk) {
+			return 0
+		}
+		n := 1
+		for k := 1; k < minRun && is(x+k*dx, y+k*dy, lineInk); k++ {
+			n++
+		}
+		for k := 1; k < minRun && is(x-k*dx, y-k*dy, lineInk); k++ {
+			n++
+		}
+		return n
+	}
+	parallelRows(h, func(y0, y1 int) {
+		// evidence beside a line is the same along its whole width: kept
+		// for the current vertical band of the row and, per column, for the
+		// current horizontal band
+		hLo := make([]int32, w)
+		hInk := make([]bool, w)
+		for i := range hLo {
+			hLo[i] = -1
+		}
+		for y := y0; y < y1; y++ {
+			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+			c := cls[y*w : (y+1)*w]
+			vLo, vInk := int32(-1), false
+			var vb *lineBand
+			if g.v != nil {
+				vb = &g.v[y/g.vBand]
+			}
+			for x, k := range c {
+				if k&(onV|onH) == 0 {
 					continue
 				}
-				if onV && lineInkRun(x, y, 0, 1) >= minRun || onH && lineInkRun(x, y, 1, 0) >= minRun {
+				v, hz := k&onV != 0, k&onH != 0
+				if k&lineInk != 0 && (v && run(x, y, 0, 1) >= minRun || hz && run(x, y, 1, 0) >= minRun) {
 					continue // the trace running along the line
 				}
+				if v {
+					b := vb
+					if b.lo[x] != vLo {
+						vLo, vInk = b.lo[x], inkBeside(int(b.lo[x]), int(b.hi[x]), y, true)
+					}
+					if vInk {
+						continue
+					}
+				}
+				if hz {
+					b := hOf[x]
+					if b.lo[y] != hLo[x] {
+						hLo[x], hInk[x] = b.lo[y], inkBeside(int(b.lo[y]), int(b.hi[y]), x, false)
+					}
+					if hInk[x] {
+						continue
+					}
+				}
 				px := row[4*x : 4*x+3 : 4*x+3]
-				if onV && inkBeside(int(vb.lo[x]), int(vb.hi[x]), y, true) {
-					continue
-				}
-				if onH && inkBeside(int(hb.lo[y]), int(hb.hi[y]), x, false) {
-					continue
-				}
-				for k := 0; k < 3; k++ {
-					o := float64(px[k])
-					px[k] = uint8(o + (255-o)*s + 0.5)
-				}
+				px[0], px[1], px[2] = lift[px[0]], lift[px[1]], lift[px[2]]
 			}
 		}
 	})
