@@ -25,11 +25,15 @@ import (
 // A pixel on a line is lifted toward white unless ink continues beside the
 // line: a dark pixel (value below the dropout threshold) that lies on no
 // grid line, within two pixels across the line. A trace that crosses or
-// touches a line is such ink, a lone grid line is not.
+// touches a line is such ink, a lone grid line is not. A pixel is also kept
+// when it lies in a run along the line of pixels clearly darker than the
+// line's mean, longer than any line is wide: the trace running on the line
+// (where another line crosses, the dark run is only as long as that line
+// is wide).
 //
 // Limits: the lines must be straight and run along the pixel axes (straighten
-// the page first); a trace running exactly along a grid line, no thicker
-// than it, is lifted with it; ink next to a grid line keeps a short piece of
+// the page first); a trace running exactly along a grid line and no darker
+// than it is lifted with it; ink next to a grid line keeps a short piece of
 // that line.
 
 // minLineContrast is the smallest mean-darkness excess (0..255 scale) of a
@@ -339,14 +343,23 @@ func bandLines(hp []float64, period float64) lineBand {
 func lineDropout(img *image.NRGBA, g lineGrid, s float64, t uint8) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	const (
-		reach  = 2 // pixels beside the line that are searched for ink
-		minRun = 5 // pixels along a line that make the trace running on it
+		reach = 2 // pixels beside the line that are searched for ink
 
 		onV     = 1 // on a vertical line
 		onH     = 2 // on a horizontal line
 		freeInk = 4 // ink on no line
 		lineInk = 8 // on a line, darker than the usual ink of every line it is on
 	)
+	// a run of dark pixels along a line longer than any line is wide is the
+	// trace running on it (a crossing line makes a shorter dark run)
+	minRun := 5
+	for _, bands := range [][]lineBand{g.v, g.h} {
+		for _, b := range bands {
+			for i := range b.lo {
+				minRun = max(minRun, int(b.hi[i]-b.lo[i])+3)
+			}
+		}
+	}
 	// the horizontal-line band of each column (nil without horizontal lines)
 	hOf := make([]*lineBand, w)
 	if g.h != nil {

@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 // darkGridPage draws a black-and-white grid as dark as a photocopy's —
@@ -122,8 +124,20 @@ func TestGridSuppressionKeepsTraceWithoutGrid(t *testing.T) {
 }
 
 func TestGridSuppressionDarkPhotocopyLines(t *testing.T) {
-	src := renderPage(t, sample(t, "eik_ecg00020.jpg"), 0, 0)
-	n := toNRGBA(src)
+	page := toNRGBA(renderPage(t, sample(t, "eik_ecg00020.jpg"), 0, 0))
+	// as scanned (grid period 4.9 px), and scaled 3.2× as a 300 dpi scan
+	// of the same page would be (period 15.7 px, lines 3–7 px wide)
+	big := image.NewNRGBA(image.Rect(0, 0, 3776, 1632))
+	xdraw.BiLinear.Scale(big, big.Rect, page, page.Rect, xdraw.Src, nil)
+	for _, c := range []struct {
+		name string
+		img  *image.NRGBA
+	}{{"1x", page}, {"3.2x", big}} {
+		t.Run(c.name, func(t *testing.T) { checkDarkLinesRemoved(t, c.img) })
+	}
+}
+
+func checkDarkLinesRemoved(t *testing.T, n *image.NRGBA) {
 	if !achromatic(n) {
 		t.Fatal("the photocopy was not taken for achromatic")
 	}
@@ -131,7 +145,7 @@ func TestGridSuppressionDarkPhotocopyLines(t *testing.T) {
 	if !ok || g.v == nil || g.h == nil {
 		t.Fatalf("grid lines not found both ways (vertical %v, horizontal %v)", g.v != nil, g.h != nil)
 	}
-	out := Apply(src, Edits{GridSuppression: 1})
+	out := Apply(n, Edits{GridSuppression: 1})
 	w, h := n.Rect.Dx(), n.Rect.Dy()
 	// line pixels: on a detected line; off-line ink: dark and on no line
 	// (the trace and the lead labels)
