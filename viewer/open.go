@@ -95,12 +95,10 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxFileBytes <= 0 {
 		l.MaxFileBytes = d.MaxFileBytes
 	}
-	if l.MaxPixels <= 0 || l.MaxPixels > hardMaxPixels {
-		l.MaxPixels = min(d.MaxPixels, hardMaxPixels)
-		if l.MaxPixels <= 0 {
-			l.MaxPixels = hardMaxPixels
-		}
+	if l.MaxPixels <= 0 {
+		l.MaxPixels = d.MaxPixels
 	}
+	l.MaxPixels = min(l.MaxPixels, hardMaxPixels)
 	if l.MaxPages <= 0 {
 		l.MaxPages = d.MaxPages
 	}

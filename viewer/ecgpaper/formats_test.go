@@ -130,6 +130,18 @@ func TestSeparateFilesAndGaps(t *testing.T) {
 	}
 }
 
+func TestLongCommentBeforeTheRecordLine(t *testing.T) {
+	dir := t.TempDir()
+	h, _ := os.ReadFile(filepath.Join("testdata", "00001_lr.hea"))
+	d, _ := os.ReadFile(filepath.Join("testdata", "00001_lr.dat"))
+	long := "# " + strings.Repeat("a long note before the record line ", 20) + "\n"
+	os.WriteFile(filepath.Join(dir, "00001_lr.hea"), append([]byte(long), h...), 0o644)
+	os.WriteFile(filepath.Join(dir, "00001_lr.dat"), d, 0o644)
+	if r, err := ReadRecord(filepath.Join(dir, "00001_lr.hea")); err != nil || len(r.Leads) != 12 {
+		t.Fatalf("%v", err)
+	}
+}
+
 func TestReadFirstSeconds(t *testing.T) {
 	dir := sharedSignals(t)
 	full := mustRead(t, filepath.Join(dir, "100.hea"))

@@ -110,7 +110,7 @@ func readRecord(path string, seconds float64) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording %s: %w", path, err)
 	}
-	head := make([]byte, 132)
+	head := make([]byte, 4096)
 	n, err := io.ReadFull(f, head)
 	f.Close()
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

@@ -100,6 +100,7 @@ type accResult struct {
 	pxX, pxY, scale   float64 // measured and worst relative error
 	cropOK, cropTight bool
 	cropMsg           string
+	warnings          []string
 }
 
 // runAccuracyCase renders, degrades and inspects one case.
@@ -114,7 +115,7 @@ func runAccuracyCase(t testing.TB, rec *ecgpaper.Record, c accCase) accResult {
 	}
 	rep := Inspect(img)
 	g := rep.Grid()
-	res := accResult{c: c, skew: rep.SkewDegrees, skewErr: math.Abs(rep.SkewDegrees - c.rotate)}
+	res := accResult{c: c, skew: rep.SkewDegrees, skewErr: math.Abs(rep.SkewDegrees - c.rotate), warnings: rep.Warnings}
 	if !g.Found {
 		res.scale = math.Inf(1)
 	} else {
@@ -158,7 +159,7 @@ func runAccuracyCase(t testing.TB, rec *ecgpaper.Record, c accCase) accResult {
 // sweepAccuracy runs the cases and checks the thresholds, logging the table.
 func sweepAccuracy(t testing.TB, recs map[string]*ecgpaper.Record, cases []accCase) (skewMed, skewMax, scaleMed, scaleMax float64) {
 	var tab strings.Builder
-	fmt.Fprintf(&tab, "\n%-58s %8s %7s %8s %8s %6s %s\n", "case", "skew", "err", "px/mm x", "px/mm y", "err%", "crop")
+	fmt.Fprintf(&tab, "\n%-58s %8s %7s %8s %8s %6s %-4s %s\n", "case", "skew", "err", "px/mm x", "px/mm y", "err%", "crop", "warnings")
 	var skews, scales []float64
 	for _, c := range cases {
 		r := runAccuracyCase(t, recs[c.rec], c)
@@ -166,10 +167,15 @@ func sweepAccuracy(t testing.TB, recs map[string]*ecgpaper.Record, cases []accCa
 		scales = append(scales, r.scale)
 		crop := "ok"
 		if !r.cropOK || !r.cropTight {
-			crop = "BAD " + r.cropMsg
+			crop = "BAD"
 			t.Errorf("%v: crop keeps every trace pixel %v, within trace box + %.0f mm %v: %s", c, r.cropOK, cropSlackMM, r.cropTight, r.cropMsg)
 		}
-		fmt.Fprintf(&tab, "%-58s %+8.3f %7.3f %8.3f %8.3f %6.2f %s\n", c, r.skew, r.skewErr, r.pxX, r.pxY, 100*r.scale, crop)
+		for _, w := range []string{WarnNotECG, WarnNoTrace, WarnNoGrid, WarnTilt, WarnTraceCut, WarnFewLeads} {
+			if contains(r.warnings, w) {
+				t.Errorf("%v: warning %s on a full 12-lead printout", c, w)
+			}
+		}
+		fmt.Fprintf(&tab, "%-58s %+8.3f %7.3f %8.3f %8.3f %6.2f %-4s %s\n", c, r.skew, r.skewErr, r.pxX, r.pxY, 100*r.scale, crop, strings.Join(r.warnings, ","))
 	}
 	skewMed, skewMax = medianMax(skews)
 	scaleMed, scaleMax = medianMax(scales)

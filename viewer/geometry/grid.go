@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"sort"
+	"sync"
 
 	"pulsedesk/viewer"
 )
@@ -101,11 +102,23 @@ func detectGridPlanes(img image.Image, pl *planes, deg float64) Grid {
 	if rel > 0.08 {
 		// The axes disagree: a periodic trace (heart beats) rather than a grid,
 		// or one axis read at the wrong level.
+		hiV, loV := math.Max(gx, gy), math.Min(gx, gy)
+		k := math.Round(hiV / loV)
 		switch {
 		case math.Abs(gx/5-gy)/gy < 0.05 && ax.single:
 			gx /= 5
 		case math.Abs(gy/5-gx)/gx < 0.05 && ay.single:
 			gy /= 5
+		case k >= 2 && k <= 5 && math.Abs(hiV/loV-k)/k < 0.03:
+			// One axis locked on a multiple of the period: believe the
+			// surer axis, with less confidence.
+			if ax.conf >= ay.conf {
+				gy = gx
+			} else {
+				gx = gy
+			}
+			ax.conf *= 0.6
+			ay.conf *= 0.6
 		default:
 			return Grid{}
 		}
@@ -148,40 +161,58 @@ func projectGrid(pl *planes, deg float64) gridProfiles {
 	hk, vk := make([]float64, n), make([]float64, n)
 	const stride = 3
 	const inkThr = 40
-	for y := 0; y < h; y++ {
-		row := pl.lo[y*w:]
-		for x := 0; x < w; x++ {
-			dense := x%stride == 0
+	// Two bands of rows, each with its own bins, summed after.
+	var mu sync.Mutex
+	parallelRows(h, func(ya, yb int) {
+		lhb, lvb := make([]float64, n), make([]float64, n)
+		lhc, lvc := make([]float64, n), make([]float64, n)
+		lhk, lvk := make([]float64, n), make([]float64, n)
+		for y := ya; y < yb; y++ {
+			row := pl.lo[y*w : (y+1)*w]
+			fy := float64(y)
 			alongX := y%stride == 0
-			if !dense && !alongX {
-				continue
-			}
-			v := 255 - float64(row[x])
-			fx, fy := float64(x), float64(y)
-			if dense {
-				r := fy*c + fx*s + off
-				ri := int(r)
-				fr := r - float64(ri)
-				hb[ri] += v * (1 - fr)
-				hb[ri+1] += v * fr
-				hc[ri]++
-				if v > inkThr {
-					hk[ri]++
+			for x := 0; x < w; x++ {
+				dense := x%stride == 0
+				if !dense && !alongX {
+					continue
 				}
-			}
-			if alongX {
-				q := fx*c - fy*s + off
-				qi := int(q)
-				fq := q - float64(qi)
-				vb[qi] += v * (1 - fq)
-				vb[qi+1] += v * fq
-				vc[qi]++
-				if v > inkThr {
-					vk[qi]++
+				v := 255 - float64(row[x])
+				fx := float64(x)
+				if dense {
+					r := fy*c + fx*s + off
+					ri := int(r)
+					fr := r - float64(ri)
+					lhb[ri] += v * (1 - fr)
+					lhb[ri+1] += v * fr
+					lhc[ri]++
+					if v > inkThr {
+						lhk[ri]++
+					}
+				}
+				if alongX {
+					q := fx*c - fy*s + off
+					qi := int(q)
+					fq := q - float64(qi)
+					lvb[qi] += v * (1 - fq)
+					lvb[qi+1] += v * fq
+					lvc[qi]++
+					if v > inkThr {
+						lvk[qi]++
+					}
 				}
 			}
 		}
-	}
+		mu.Lock()
+		defer mu.Unlock()
+		for i := 0; i < n; i++ {
+			hb[i] += lhb[i]
+			vb[i] += lvb[i]
+			hc[i] += lhc[i]
+			vc[i] += lvc[i]
+			hk[i] += lhk[i]
+			vk[i] += lvk[i]
+		}
+	})
 	trim := func(b, cnt, ink []float64) ([]float64, []float64) {
 		mx := 0.0
 		for _, v := range cnt {

@@ -42,7 +42,6 @@ type Report struct {
 	SuggestedEdits viewer.Edits `json:"suggested_edits"`
 	TraceRows      int          `json:"trace_rows"`
 	_              struct{}     `json:"-"`
-	straight       *image.NRGBA // reduced straight page (internal)
 	layout         traceLayout  // traces in the reduced straight page
 	sourceLayout   traceLayout  // traces in the source
 	grid           Grid
@@ -91,30 +90,58 @@ func Inspect(img image.Image) Report {
 	// Traces in the source (border cuts) and in the straight frame (the box
 	// and the crop), on a reduced copy that keeps the darkest pixel of each
 	// block so thin traces survive.
-	rep.sourceLayout = findTraces(pl, g)
-	f := factorFor(b.Dx(), b.Dy(), 1600)
+	f := factorFor(b.Dx(), b.Dy(), 1200)
 	small := reduceDarkest(pl, f)
-	geom := rep.SuggestedEdits
-	geom.Crop, geom.AutoLevels = nil, false
-	straight := viewer.ApplyGeometry(small, geom)
-	rep.straight = straight
-	spl := newPlanes(straight)
 	sg := g
 	sg.PxPerMMX, sg.PxPerMMY = g.PxPerMMX/float64(f), g.PxPerMMY/float64(f)
-	lay := findTraces(spl, sg)
+	smallPl := newPlanes(small)
+	rep.sourceLayout = findTraces(smallPl, sg)
+	geom := rep.SuggestedEdits
+	geom.Crop, geom.AutoLevels = nil, false
+	lay := rep.sourceLayout
+	sw, sh := small.Rect.Dx(), small.Rect.Dy()
+	switch {
+	case geom.IsIdentity():
+	case geom.Perspective == nil:
+		// Turns and rotation are affine: turn the trace mask of the crisp
+		// source into the straight frame (resampling the image would thin
+		// the traces away).
+		w0, h0 := small.Rect.Dx(), small.Rect.Dy()
+		sw, sh = viewer.StraightSize(w0, h0, geom)
+		at := func(x, y float64) (float64, float64) {
+			p, _ := viewer.StraightToSource(viewer.Point{X: x / float64(sw), Y: y / float64(sh)}, w0, h0, geom)
+			return p.X * float64(w0), p.Y * float64(h0)
+		}
+		ox, oy := at(0, 0)
+		ax, ay := at(1, 0)
+		bx, by := at(0, 1)
+		if tm, mmPx := traceMaskFor(smallPl, sg); tm != nil {
+			k := float64(tm.f)
+			inv := func(x, y float64) (float64, float64) {
+				x, y = x*k, y*k
+				return (ox + (ax-ox)*x + (bx-ox)*y) / k, (oy + (ay-oy)*x + (by-oy)*y) / k
+			}
+			rtm := tm.warp((sw+tm.f-1)/tm.f, (sh+tm.f-1)/tm.f, inv)
+			lay = analyzeMask(rtm, mmPx, sw, sh)
+		}
+	default:
+		straight := viewer.ApplyGeometry(small, geom)
+		sw, sh = straight.Rect.Dx(), straight.Rect.Dy()
+		lay = findTraces(newPlanes(straight), sg)
+	}
 	rep.layout = lay
 	rep.TraceRows = lay.rows
 	if lay.found {
-		crop := cropFor(lay, spl.w, spl.h, g.PxPerMM()/float64(f))
+		crop := cropFor(lay, sw, sh, sg.PxPerMM())
 		rep.SuggestedEdits.Crop = &crop
-		sw, sh := viewer.StraightSize(b.Dx(), b.Dy(), geom)
-		kx, ky := float64(sw)/float64(spl.w), float64(sh)/float64(spl.h)
+		fw, fh := viewer.StraightSize(b.Dx(), b.Dy(), geom)
+		kx, ky := float64(fw)/float64(sw), float64(fh)/float64(sh)
 		rep.TraceBox = [4]int{
 			int(math.Floor(float64(lay.box.Min.X) * kx)), int(math.Floor(float64(lay.box.Min.Y) * ky)),
-			min(sw, int(math.Ceil(float64(lay.box.Max.X)*kx))), min(sh, int(math.Ceil(float64(lay.box.Max.Y)*ky))),
+			min(fw, int(math.Ceil(float64(lay.box.Max.X)*kx))), min(fh, int(math.Ceil(float64(lay.box.Max.Y)*ky))),
 		}
 	}
-	rep.SuggestedEdits.AutoLevels = needsLevels(spl)
+	rep.SuggestedEdits.AutoLevels = needsLevels(smallPl)
 	residual := 0.0
 	if rep.SuggestedEdits.Rotation == 0 && conf > 0.2 {
 		residual = deg
@@ -171,7 +198,13 @@ func needsLevels(pl *planes) bool {
 func reduceDarkest(pl *planes, f int) *image.NRGBA {
 	w, h := max(1, pl.w/f), max(1, pl.h/f)
 	out := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
+	parallelRows(h, func(y0, y1 int) { reduceRows(pl, f, out, y0, y1) })
+	return out
+}
+
+func reduceRows(pl *planes, f int, out *image.NRGBA, y0, y1 int) {
+	w := out.Rect.Dx()
+	for y := y0; y < y1; y++ {
 		for x := 0; x < w; x++ {
 			best, bl, bh, bd := 1<<30, uint8(255), uint8(255), uint8(0)
 			for dy := 0; dy < f && y*f+dy < pl.h; dy++ {
@@ -188,7 +221,6 @@ func reduceDarkest(pl *planes, f int) *image.NRGBA {
 			out.Pix[o+int(bd)] = bh
 		}
 	}
-	return out
 }
 
 func round(v float64, digits int) float64 {

@@ -129,6 +129,18 @@ func detectPaperQuad(pl *planes) ([4]viewer.Point, bool, float64) {
 		return none, false, 0
 	}
 	pts := [4][2]int{tl, tr, br, bl}
+	// An outline hugging the image corners (a scan with a thin frame, a
+	// page filling the photo) needs no perspective.
+	corners := [4][2]int{{0, 0}, {w - 1, 0}, {w - 1, h - 1}, {0, h - 1}}
+	hug := true
+	for i, p := range pts {
+		if math.Hypot(float64(p[0]-corners[i][0]), float64(p[1]-corners[i][1])) > 0.03*float64(max(w, h)) {
+			hug = false
+		}
+	}
+	if hug {
+		return none, false, 0
+	}
 	// Shoelace area of the quad against the component's area.
 	area := 0.0
 	for i := 0; i < 4; i++ {

@@ -3,7 +3,28 @@ package geometry
 import (
 	"image"
 	"image/color"
+	"runtime"
+	"sync"
 )
+
+// parallelRows runs f over [0,h) split in bands, one per CPU.
+func parallelRows(h int, f func(y0, y1 int)) {
+	n := min(runtime.GOMAXPROCS(0), max(1, h/64))
+	if n <= 1 {
+		f(0, h)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		y0, y1 := h*i/n, h*(i+1)/n
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(y0, y1)
+		}()
+	}
+	wg.Wait()
+}
 
 // planes holds per-pixel channel extremes of an image, which is all the
 // detectors need: the grid shows in the smallest channel (coloured or grey
@@ -47,20 +68,36 @@ func newPlanes(img image.Image) *planes {
 	}
 	switch m := img.(type) {
 	case *image.NRGBA:
-		for y := 0; y < h; y++ {
-			row := m.Pix[(y)*m.Stride:]
-			for x := 0; x < w; x++ {
-				s := row[x*4 : x*4+4]
-				r, g, bl := s[0], s[1], s[2]
-				if a := s[3]; a != 255 {
-					// Composite over white paper.
-					r = uint8((int(r)*int(a) + 255*(255-int(a))) / 255)
-					g = uint8((int(g)*int(a) + 255*(255-int(a))) / 255)
-					bl = uint8((int(bl)*int(a) + 255*(255-int(a))) / 255)
+		parallelRows(h, func(y0, y1 int) {
+			for y := y0; y < y1; y++ {
+				row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+				lo, hi, dom := p.lo[y*w:(y+1)*w], p.hi[y*w:(y+1)*w], p.dom[y*w:(y+1)*w]
+				for x := 0; x < w; x++ {
+					s := row[x*4 : x*4+4 : x*4+4]
+					r, g, bl := s[0], s[1], s[2]
+					if a := s[3]; a != 255 {
+						// Composite over white paper.
+						r = uint8((int(r)*int(a) + 255*(255-int(a))) / 255)
+						g = uint8((int(g)*int(a) + 255*(255-int(a))) / 255)
+						bl = uint8((int(bl)*int(a) + 255*(255-int(a))) / 255)
+					}
+					l, hv, d := r, r, uint8(0)
+					if g < l {
+						l = g
+					}
+					if bl < l {
+						l = bl
+					}
+					if g > hv {
+						hv, d = g, 1
+					}
+					if bl > hv {
+						hv, d = bl, 2
+					}
+					lo[x], hi[x], dom[x] = l, hv, d
 				}
-				put(y*w+x, r, g, bl)
 			}
-		}
+		})
 	case *image.RGBA:
 		for y := 0; y < h; y++ {
 			row := m.Pix[y*m.Stride:]
@@ -124,25 +161,25 @@ func (p *planes) ink(f int) *inkMap {
 	}
 	m := &inkMap{w: w, h: h, scale: float64(f), v: make([]float32, w*h)}
 	inv := 1 / float32(f*f)
-	acc := make([]int, w)
-	for y := 0; y < h; y++ {
-		for i := range acc {
-			acc[i] = 0
-		}
-		for dy := 0; dy < f; dy++ {
-			row := p.lo[(y*f+dy)*p.w:]
-			for x := 0; x < w; x++ {
-				s := 0
-				for dx := 0; dx < f; dx++ {
-					s += 255 - int(row[x*f+dx])
+	parallelRows(h, func(y0, y1 int) {
+		acc := make([]int, w)
+		for y := y0; y < y1; y++ {
+			clear(acc)
+			for dy := 0; dy < f; dy++ {
+				row := p.lo[(y*f+dy)*p.w:]
+				for x := 0; x < w; x++ {
+					s := 0
+					for _, v := range row[x*f : x*f+f] {
+						s += int(v)
+					}
+					acc[x] += f*255 - s
 				}
-				acc[x] += s
+			}
+			for x := 0; x < w; x++ {
+				m.v[y*w+x] = float32(acc[x]) * inv
 			}
 		}
-		for x := 0; x < w; x++ {
-			m.v[y*w+x] = float32(acc[x]) * inv
-		}
-	}
+	})
 	return m
 }
 
@@ -163,17 +200,19 @@ func (m *inkMap) highPass(r int) *inkMap {
 			ii[(y+1)*(w+1)+x+1] = ii[y*(w+1)+x+1] + s
 		}
 	}
-	for y := 0; y < h; y++ {
-		y0, y1 := max(0, y-r), min(h, y+r+1)
-		for x := 0; x < w; x++ {
-			x0, x1 := max(0, x-r), min(w, x+r+1)
-			s := ii[y1*(w+1)+x1] - ii[y0*(w+1)+x1] - ii[y1*(w+1)+x0] + ii[y0*(w+1)+x0]
-			mean := s / float64((y1-y0)*(x1-x0))
-			d := float64(m.v[y*w+x]) - mean
-			if d > 0 {
-				out.v[y*w+x] = float32(d)
+	parallelRows(h, func(ya, yb int) {
+		for y := ya; y < yb; y++ {
+			y0, y1 := max(0, y-r), min(h, y+r+1)
+			for x := 0; x < w; x++ {
+				x0, x1 := max(0, x-r), min(w, x+r+1)
+				s := ii[y1*(w+1)+x1] - ii[y0*(w+1)+x1] - ii[y1*(w+1)+x0] + ii[y0*(w+1)+x0]
+				mean := s / float64((y1-y0)*(x1-x0))
+				d := float64(m.v[y*w+x]) - mean
+				if d > 0 {
+					out.v[y*w+x] = float32(d)
+				}
 			}
 		}
-	}
+	})
 	return out
 }

@@ -32,7 +32,7 @@ func TestAccuracyRealPrintouts(t *testing.T) {
 	}
 	sort.Strings(files)
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n%-36s %9s %8s %8s %-7s %-10s %5s %6s\n", "file", "size", "px/mm x", "px/mm y", "colour", "style", "conf", "skew")
+	fmt.Fprintf(&table, "\n%-36s %9s %8s %8s %-7s %-10s %5s %6s %s\n", "file", "size", "px/mm x", "px/mm y", "colour", "style", "conf", "skew", "warnings")
 	for _, f := range files {
 		name := filepath.Base(f)
 		img := openPage(t, f, 200)
@@ -40,7 +40,7 @@ func TestAccuracyRealPrintouts(t *testing.T) {
 		g := rep.Grid()
 		size := fmt.Sprintf("%dx%d", rep.Width, rep.Height)
 		if g.Found {
-			fmt.Fprintf(&table, "%-36s %9s %8.3f %8.3f %-7s %-10s %5.2f %+6.2f\n", name, size, g.PxPerMMX, g.PxPerMMY, g.Color, g.Style, g.Confidence, rep.SkewDegrees)
+			fmt.Fprintf(&table, "%-36s %9s %8.3f %8.3f %-7s %-10s %5.2f %+6.2f %s\n", name, size, g.PxPerMMX, g.PxPerMMY, g.Color, g.Style, g.Confidence, rep.SkewDegrees, strings.Join(rep.Warnings, ","))
 			if g.Confidence <= 0 || g.Confidence > 1 {
 				t.Errorf("%s: grid found with confidence %.3f outside (0,1]", name, g.Confidence)
 			}
@@ -52,7 +52,7 @@ func TestAccuracyRealPrintouts(t *testing.T) {
 				t.Errorf("%s: report px_per_mm %v / warnings %v disagree with a found grid", name, rep.PxPerMM, rep.Warnings)
 			}
 		} else {
-			fmt.Fprintf(&table, "%-36s %9s %8s %8s %-7s %-10s %5s %+6.2f\n", name, size, "-", "-", "-", "no grid found", "-", rep.SkewDegrees)
+			fmt.Fprintf(&table, "%-36s %9s %8s %8s %-7s %-10s %5s %+6.2f %s\n", name, size, "-", "-", "-", "no grid found", "-", rep.SkewDegrees, strings.Join(rep.Warnings, ","))
 			if rep.PxPerMM != nil || !contains(rep.Warnings, WarnNoGrid) {
 				t.Errorf("%s: no grid, but report px_per_mm %v, warnings %v", name, rep.PxPerMM, rep.Warnings)
 			}

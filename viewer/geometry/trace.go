@@ -46,7 +46,7 @@ func (pl *planes) darkMask(f int, thr float64, gridDom int) *traceMask {
 	}
 	w, h := (pl.w+f-1)/f, (pl.h+f-1)/f
 	tm := &traceMask{w: w, h: h, f: f, m: make([]bool, w*h)}
-	t1, t2 := int(thr), int(2*thr)
+	t1, t2 := int(thr), int(1.6*thr)
 	for y := 0; y < pl.h; y++ {
 		lo, hi, dom := pl.lo[y*pl.w:(y+1)*pl.w], pl.hi[y*pl.w:(y+1)*pl.w], pl.dom[y*pl.w:(y+1)*pl.w]
 		row := tm.m[(y/f)*w:]
@@ -60,22 +60,47 @@ func (pl *planes) darkMask(f int, thr float64, gridDom int) *traceMask {
 	return tm
 }
 
-// maxChannelQuantile returns the max-channel level under which frac of the
-// pixels lie.
-func maxChannelQuantile(pl *planes, frac float64) float64 {
+// paperSpread estimates the noise of the paper: the spread of the largest
+// channel over pixels near the paper level.
+func paperSpread(pl *planes, paper float64) float64 {
 	var hist [256]int
-	for _, v := range pl.hi {
-		hist[v]++
-	}
-	want := int(frac * float64(len(pl.hi)))
-	c := 0
-	for v, k := range hist {
-		c += k
-		if c >= want {
-			return float64(v) + 0.5
+	n := 0
+	step := max(1, len(pl.hi)/200000)
+	for i := 0; i < len(pl.hi); i += step {
+		if v := pl.hi[i]; float64(v) > paper-40 {
+			hist[v]++
+			n++
 		}
 	}
-	return 255
+	if n == 0 {
+		return 0
+	}
+	// Distance from the median down to the 16th percentile: one sigma.
+	c, p16, p50 := 0, -1, -1
+	for v, k := range hist {
+		c += k
+		if p16 < 0 && c >= n*16/100 {
+			p16 = v
+		}
+		if p50 < 0 && c >= n/2 {
+			p50 = v
+			break
+		}
+	}
+	return math.Min(20, float64(p50-p16))
+}
+
+// traceGridSplit splits the inked pixels of a grey-grid page in two by
+// Otsu's method on the largest channel: the lighter class is the grid.
+func traceGridSplit(pl *planes, paper float64) float64 {
+	hist := make([]int, 256)
+	lim := int(paper) - 25
+	for _, v := range pl.hi {
+		if int(v) < lim {
+			hist[v]++
+		}
+	}
+	return float64(otsu(hist)) + 0.5
 }
 
 // component is a connected set of mask pixels.
@@ -144,13 +169,16 @@ func (tm *traceMask) components() ([]component, []int32) {
 func (tm *traceMask) columnStats(label []int32, id int32, c component) (occupied, runsPerCol float64) {
 	cols, runs := 0, 0
 	for x := c.x0; x < c.x1; x++ {
-		in, r := false, 0
+		// Runs separated by gaps of up to two pixels count as one (the
+		// components connect across such gaps too).
+		r, last := 0, -10
 		for y := c.y0; y < c.y1; y++ {
-			on := label[y*tm.w+x] == id
-			if on && !in {
-				r++
+			if label[y*tm.w+x] == id {
+				if y-last > 3 {
+					r++
+				}
+				last = y
 			}
-			in = on
 		}
 		if r > 0 {
 			cols++
@@ -182,18 +210,59 @@ func (tm *traceMask) edgeFraction(label []int32, id int32, c component) float64 
 
 // traceLayout is what the trace finder learned about a page.
 type traceLayout struct {
-	found bool
-	box   image.Rectangle // source pixels
-	rows  int             // rows of traces
-	full  bool            // some row runs the whole width without a break (a rhythm strip)
-	cut   bool            // a trace touches the image border
-	comps []component
-	f     int
+	found  bool
+	box    image.Rectangle // source pixels
+	rows   int             // rows of traces
+	full   bool            // some row runs the whole width without a break (a rhythm strip)
+	cut    bool            // a trace touches the image border
+	comps  []component
+	f      int
+	labels []int32 // component index + 1 per mask pixel
+	mw, mh int     // mask size
+}
+
+// mappedBox is the bounding box, under the point mapping m (from page
+// pixels), of every pixel of the trace components.
+func (lay traceLayout) mappedBox(m func(x, y float64) (float64, float64)) (x0, y0, x1, y1 float64) {
+	x0, y0, x1, y1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	f := float64(lay.f)
+	for i, c := range lay.comps {
+		if !c.trace {
+			continue
+		}
+		id := int32(i + 1)
+		for y := c.y0; y < c.y1; y++ {
+			row := lay.labels[y*lay.mw:]
+			for x := c.x0; x < c.x1; x++ {
+				if row[x] != id {
+					continue
+				}
+				// The pixel's block is [x*f, (x+1)*f); map its corners.
+				for _, d := range [4][2]float64{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+					u, v := m((float64(x)+d[0])*f, (float64(y)+d[1])*f)
+					x0, y0 = math.Min(x0, u), math.Min(y0, v)
+					x1, y1 = math.Max(x1, u), math.Max(y1, v)
+				}
+			}
+		}
+	}
+	return
 }
 
 // findTraces locates the ECG traces: long, thin, dark connected structures
 // at least 15 mm wide (pxPerMM is 0 when the scale is unknown).
 func findTraces(pl *planes, g Grid) traceLayout {
+	tm, mmPx := traceMaskFor(pl, g)
+	if tm == nil {
+		return traceLayout{}
+	}
+	return analyzeMask(tm, mmPx, pl.w, pl.h)
+}
+
+// traceMaskFor thresholds the page into a mask of trace-dark pixels; mmPx
+// is the millimetre in page pixels (assumed from the page size without a
+// grid).
+func traceMaskFor(pl *planes, g Grid) (*traceMask, float64) {
 	pxPerMM := g.PxPerMM()
 	gridDom := -1
 	switch g.Color {
@@ -205,7 +274,7 @@ func findTraces(pl *planes, g Grid) traceLayout {
 		gridDom = 2
 	}
 	if pl.w < 16 || pl.h < 16 {
-		return traceLayout{}
+		return nil, 0
 	}
 	f := factorFor(pl.w, pl.h, 1600)
 	paper := paperLevel(pl)
@@ -213,29 +282,80 @@ func findTraces(pl *planes, g Grid) traceLayout {
 	if mmPx <= 0 {
 		mmPx = float64(max(pl.w, pl.h)) / 280 // assume a letter or A4 page
 	}
-	minW := 15 * mmPx / float64(f)
+	// The trace is dark in every channel. A coloured grid is bright in its
+	// own channel, so a generous threshold keeps faint thin traces; a grey
+	// or black grid needs the threshold under the grid's own darkness.
 	thr := paper * 0.6
-	var comps []component
+	if gridDom < 0 && g.Found {
+		thr = math.Min(paper*0.6, traceGridSplit(pl, paper))
+	}
+	// Noise pulls light grid pixels down towards the threshold: keep clear
+	// of it by twice the paper's spread.
+	thr -= 2 * paperSpread(pl, paper)
 	var tm *traceMask
-	var labels []int32
 	for try := 0; try < 4; try++ {
 		tm = pl.darkMask(f, thr, gridDom)
-		comps, labels = tm.components()
-		// A dense component over much of the page is a dark grid, not a
-		// trace: darken the threshold and look again.
+		comps, labels := tm.components()
+		// A component over much of the page that crosses most of the 5 mm
+		// lines in every column is a dark grid, not traces (rows of traces
+		// joined by tall waves cross a column once per row): darken the
+		// threshold and look again.
 		dense := false
-		for _, c := range comps {
-			if c.w()*c.h() > tm.w*tm.h/4 && float64(c.n) > 0.04*float64(c.w()*c.h()) {
-				dense = true
-				break
+		for i, c := range comps {
+			if c.w()*c.h() > tm.w*tm.h/4 {
+				_, runs := tm.columnStats(labels, int32(i+1), c)
+				if runs >= 0.6*float64(c.h())*float64(f)/(5*mmPx) {
+					dense = true
+					break
+				}
 			}
 		}
+		debugf("trace mask try %d thr %.1f dense %v paper %.0f", try, thr, dense, paper)
 		if !dense {
 			break
 		}
-		// Next: the darkest 3 %, then 1.5 %, then 0.7 % of the page.
-		thr = math.Min(thr*0.8, maxChannelQuantile(pl, 0.03/math.Pow(2, float64(try))))
+		thr *= 0.75
 	}
+	return tm, mmPx
+}
+
+// warp resamples the mask into another frame of w×h mask pixels; inv maps
+// a point of the new frame to the old one. A new pixel is set when any of
+// the old pixels around its preimage is, so thin lines stay connected.
+func (tm *traceMask) warp(w, h int, inv func(x, y float64) (float64, float64)) *traceMask {
+	out := &traceMask{w: w, h: h, f: tm.f, m: make([]bool, w*h)}
+	parallelRows(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := 0; x < w; x++ {
+				sx, sy := inv(float64(x)+0.5, float64(y)+0.5)
+				ix, iy := int(math.Floor(sx-0.5)), int(math.Floor(sy-0.5))
+				on := false
+				for dy := 0; dy <= 1 && !on; dy++ {
+					yy := iy + dy
+					if yy < 0 || yy >= tm.h {
+						continue
+					}
+					for dx := 0; dx <= 1; dx++ {
+						xx := ix + dx
+						if xx >= 0 && xx < tm.w && tm.m[yy*tm.w+xx] {
+							on = true
+							break
+						}
+					}
+				}
+				out.m[y*w+x] = on
+			}
+		}
+	})
+	return out
+}
+
+// analyzeMask finds the traces in a mask of a w×h page: long, thin, dark
+// connected structures at least 15 mm wide.
+func analyzeMask(tm *traceMask, mmPx float64, pw, ph int) traceLayout {
+	f := tm.f
+	minW := 15 * mmPx / float64(f)
+	comps, labels := tm.components()
 	lay := traceLayout{f: f}
 	box := image.Rectangle{}
 	for i := range comps {
@@ -246,6 +366,7 @@ func findTraces(pl *planes, g Grid) traceLayout {
 			continue
 		}
 		if tm.edgeFraction(labels, int32(i+1), *c) >= 0.6 {
+			debugf("frame %+v", *c)
 			c.frame = true
 			continue
 		}
@@ -254,6 +375,7 @@ func findTraces(pl *planes, g Grid) traceLayout {
 			// more than once is a line of text; a flat trace is neither.
 			if float64(c.h()) < 3.5*mmPx/float64(f) {
 				if occ, runs := tm.columnStats(labels, int32(i+1), *c); occ < 0.97 || runs > 1.2 {
+					debugf("text? %+v occ %.2f runs %.2f", *c, occ, runs)
 					continue
 				}
 			}
@@ -264,10 +386,10 @@ func findTraces(pl *planes, g Grid) traceLayout {
 	if box.Empty() {
 		return lay
 	}
-	// Pieces that continue a trace (a row broken by noise) join it: in line
-	// with a trace component and within 3 mm of its ends. Labels and text
-	// above or beside the rows do not.
-	near := 3 * mmPx / float64(f)
+	// Pieces that continue a trace (a row broken by noise, a calibration
+	// pulse) join it: in line with a trace component and within 5 mm of its
+	// ends. Text above the rows does not.
+	near := 5 * mmPx / float64(f)
 	for pass := 0; pass < 2; pass++ {
 		for i := range comps {
 			c := &comps[i]
@@ -281,7 +403,10 @@ func findTraces(pl *planes, g Grid) traceLayout {
 				}
 				ov := min(c.y1, t.y1) - max(c.y0, t.y0)
 				gap := max(c.x0-t.x1, t.x0-c.x1)
-				if 2*ov >= c.h() && float64(gap) <= near {
+				// Beyond the ends of the rows only pieces that run along
+				// them (not slivers of vertical grid lines).
+				outside := c.x0 < box.Min.X || c.x1 > box.Max.X
+				if 10*ov >= 3*min(c.h(), t.h()) && float64(gap) <= near && (!outside || 2*c.w() >= c.h()) {
 					c.trace = true
 					box = box.Union(image.Rect(c.x0, c.y0, c.x1, c.y1))
 					break
@@ -289,9 +414,17 @@ func findTraces(pl *planes, g Grid) traceLayout {
 			}
 		}
 	}
+	if debugOn {
+		for _, c := range comps {
+			if c.w() > 40 || c.trace {
+				debugf("comp %+v f %d minW %.0f", c, f, minW)
+			}
+		}
+	}
 	lay.found = true
 	lay.comps = comps
-	lay.box = image.Rect(box.Min.X*f, box.Min.Y*f, min(pl.w, box.Max.X*f), min(pl.h, box.Max.Y*f))
+	lay.labels, lay.mw, lay.mh = labels, tm.w, tm.h
+	lay.box = image.Rect(box.Min.X*f, box.Min.Y*f, min(pw, box.Max.X*f), min(ph, box.Max.Y*f))
 	// Rows: trace components grouped by their vertical middle.
 	type seg struct{ y, x0, x1 float64 }
 	var segs []seg
@@ -347,7 +480,7 @@ func TraceBox(img image.Image) image.Rectangle {
 }
 
 // CropMarginMM is the margin AutoCrop leaves around the traces.
-const CropMarginMM = 1.5
+const CropMarginMM = 1.0
 
 // AutoCrop proposes the crop (normalised, in img's frame, which should be
 // the straight frame) that holds the traces plus a small margin. The grid
