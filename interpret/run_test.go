@@ -226,8 +226,8 @@ func TestRunBadImageBytes(t *testing.T) {
 	cv.input = &ModelInput{PNG: []byte("not an image")}
 	res, _ := cv.Ask(context.Background(), "Please write a clinical report based on this ECG image.", RunOptions{})
 	var se *ServerError
-	if res.Outcome != OutcomeFailed || !errors.As(res.Err, &se) || se.StatusCode != 400 {
-		t.Fatalf("outcome %s err %v, want failed with a 400", res.Outcome, res.Err)
+	if res.Outcome != OutcomeFailed || !errors.As(res.Err, &se) || se.StatusCode != 500 || !strings.Contains(se.Message, "unknown format") {
+		t.Fatalf("outcome %s err %v, want failed with a 500 naming the unknown image format", res.Outcome, res.Err)
 	}
 }
 

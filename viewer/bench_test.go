@@ -3,6 +3,8 @@ package viewer
 import (
 	"bytes"
 	"fmt"
+	xdraw "golang.org/x/image/draw"
+	"image"
 	"image/jpeg"
 	stdpng "image/png"
 	"os"
@@ -211,4 +213,32 @@ func BenchmarkMutoolDraw200(b *testing.B) {
 	for b.Loop() {
 		tool(b, "mutool", "draw", "-q", "-r", "200", "-o", out, path)
 	}
+}
+
+// BenchmarkGridSuppressionDarkLines3776x1898: the black-and-white photocopy
+// scaled to the size of the largest sample page, through Apply: grid
+// suppression (line dropout + value dropout), and for comparison value
+// dropout alone (the same page taken for a coloured one is not possible,
+// so a brightness edit stands for a plain one-pass tone step).
+func BenchmarkGridSuppressionDarkLines3776x1898(b *testing.B) {
+	src := toNRGBA(renderPage(b, sample(b, "eik_ecg00020.jpg"), 0, 0))
+	big := image.NewNRGBA(image.Rect(0, 0, 3776, 1898))
+	xdraw.BiLinear.Scale(big, big.Rect, src, src.Rect, xdraw.Src, nil)
+	b.Run("suppression", func(b *testing.B) {
+		for b.Loop() {
+			Apply(big, Edits{GridSuppression: 1})
+		}
+	})
+	b.Run("brightness", func(b *testing.B) {
+		for b.Loop() {
+			Apply(big, Edits{Brightness: 0.1})
+		}
+	})
+	b.Run("find-lines", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := findGridLines(big); !ok {
+				b.Fatal("no grid lines found")
+			}
+		}
+	})
 }

@@ -24,8 +24,9 @@ import (
 // core; saturated pixels whose hue is more than 45° from the grid's (a blue
 // trace on an orange grid) are protected from the lift.
 //
-// Limits: grid lines printed as dark as the trace (heavy photocopies, dark
-// major lines) stay; light parts of the trace (antialiased edges, a faint
+// On an achromatic page, line dropout (gridlines.go) first removes grid
+// lines printed as dark as the trace. Limits: near-black major lines of a
+// coloured grid stay; light parts of the trace (antialiased edges, a faint
 // trace) are lifted with the grid, so the trace gets a little thinner; a
 // strong shadow across a photo moves P and T, so correct it with auto-levels
 // or brightness first.
@@ -34,12 +35,24 @@ func suppressGrid(img *image.NRGBA, s float64) *image.NRGBA {
 		return img
 	}
 	s = math.Min(s, 1)
+	t, ok := dropoutThreshold(img)
+	if !ok {
+		return img // no contrast between ink and paper to work with
+	}
 	hue, hasHue := gridHue(img)
-	valueDropout(img, s, hue, hasHue)
+	if !hasHue && achromatic(img) {
+		if g, ok := findGridLines(img); ok {
+			lineDropout(img, g, s, uint8(t))
+		}
+	}
+	valueDropout(img, s, t, hue, hasHue)
 	return img
 }
 
-func valueDropout(img *image.NRGBA, s, gridHue float64, hasHue bool) {
+// dropoutThreshold returns T = D + ½(P−D) from the page's dark level D
+// (0.3rd percentile of the value) and paper level P (90th percentile); ok is
+// false when P−D < 40.
+func dropoutThreshold(img *image.NRGBA) (float64, bool) {
 	var hist [256]int
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	step := 1
@@ -67,9 +80,13 @@ func valueDropout(img *image.NRGBA, s, gridHue float64, hasHue bool) {
 	}
 	d, p := pct(0.003), pct(0.90)
 	if p-d < 40 {
-		return // no contrast between ink and paper to work with
+		return 0, false
 	}
-	t := float64(d) + 0.5*float64(p-d)
+	return float64(d) + 0.5*float64(p-d), true
+}
+
+func valueDropout(img *image.NRGBA, s, t, gridHue float64, hasHue bool) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
 	var lift [256]float64
 	for v := range lift {
 		lift[v] = s * clamp01((float64(v)-t+12)/24)

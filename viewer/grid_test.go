@@ -111,7 +111,6 @@ func TestGridSuppressionBlackAndWhite(t *testing.T) {
 	if ga < gb+25 {
 		t.Errorf("grey grid pixels: %.0f → %.0f, want lighter", gb, ga)
 	}
-	if ta > tb+10 {
-		t.Errorf("trace: %.0f → %.0f, want still dark", tb, ta)
-	}
+	// pixels this dark are also the photocopy's dark grid lines, which are
+	// removed: the trace is checked off the lines in gridlines_test.go
 }

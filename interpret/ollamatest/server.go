@@ -481,7 +481,7 @@ func tokens(s string) int { return (len(s) + 3) / 4 }
 func imageTokens(data []byte) (int, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return 0, fmt.Errorf("failed to process inputs: image: unknown format")
+		return 0, fmt.Errorf("Failed to create new sequence: failed to process inputs: image: unknown format")
 	}
 	tiles := ((cfg.Width + 335) / 336) * ((cfg.Height + 335) / 336)
 	if tiles > 4 {
@@ -518,7 +518,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 		for _, img := range m.Images {
 			n, err := imageTokens(img)
 			if err != nil {
-				writeError(w, http.StatusBadRequest, err.Error())
+				// Ollama 0.17.4 reports undecodable image bytes as a server error.
+				writeError(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 			if s.hasVision(req.Model) { // a text-only model silently ignores images
@@ -543,7 +544,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, body []byte) {
 	for _, img := range req.Images {
 		n, err := imageTokens(img)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
+			writeError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		if s.hasVision(req.Model) {

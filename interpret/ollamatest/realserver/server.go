@@ -176,8 +176,10 @@ func start(bin, dir string, opts Options) (*Server, error) {
 	cmd.Env = append(cmd.Env, opts.Env...)
 	cmd.Stdout = s.log
 	cmd.Stderr = s.log
-	// Its own process group, so the model runners it starts are stopped with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// Its own process group, so the model runners it starts are stopped with it. (No Pdeathsig:
+	// it fires when the forking OS thread ends, which Go does not promise to keep; the reaper
+	// below covers a test process that dies.)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("running %s serve: %w", bin, err)
 	}
@@ -296,9 +298,9 @@ func (s *Server) Stop() error {
 	return err
 }
 
-// startReaper starts a watchdog that kills the server's process group when this test process
-// ends without stopping it (a test timeout, a crash, a kill): the server itself dies with its
-// parent (Pdeathsig), but the model runners it started would be left running.
+// startReaper starts a watchdog that kills the server's process group (the server and the model
+// runners it started) within a second of this test process ending without stopping it (a test
+// timeout, a crash, a kill).
 func startReaper(pgid int) *exec.Cmd {
 	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; kill -KILL -%d 2>/dev/null", os.Getpid(), pgid)
 	cmd := exec.Command("sh", "-c", script)
