@@ -68,7 +68,12 @@ screenshots: build deps-test
 # --- a Linux bundle with the fyne tool ---
 package: deps-build
 	@command -v fyne >/dev/null 2>&1 || $(GO) install fyne.io/tools/cmd/fyne@v1.7.0
-	fyne package --os linux --tags $(BINTAGS) --src cmd/pulsedesk --icon ../../assets/icon.png --release
+	@# fyne reads FyneApp.toml beside the sources: lend it the one at the root
+	cp FyneApp.toml cmd/pulsedesk/FyneApp.toml
+	cd cmd/pulsedesk && PATH="$$PATH:$$($(GO) env GOPATH)/bin" fyne package --os linux --tags $(BINTAGS) --icon ../../assets/icon.png --release; \
+		rc=$$?; rm -f FyneApp.toml; exit $$rc
+	mkdir -p $(BIN) && mv cmd/pulsedesk/*.tar.xz $(BIN)/
+	@ls -l $(BIN)/*.tar.xz
 
 clean:
 	rm -rf $(BIN)

@@ -141,10 +141,10 @@ func newAdjustPanel(a *App) *adjustPanel {
 	head := func(s string) fyne.CanvasObject {
 		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
-	autoStraight := p.autoButton("Auto", nil)
-	autoCrop := p.autoButton("Auto", nil)
-	autoPersp := p.autoButton("Auto", nil)
-	autoEnh := p.autoButton("Auto-enhance", nil)
+	autoStraight := p.autoButton("Auto", a.autoStraighten)
+	autoCrop := p.autoButton("Auto", a.autoCrop)
+	autoPersp := p.autoButton("Auto", a.autoPerspective)
+	autoEnh := p.autoButton("Auto-enhance", a.autoEnhance)
 	geometry := container.NewVBox(
 		head("Geometry"),
 		container.NewHBox(widget.NewLabel("Turn"), turnL, turnR, layout.NewSpacer(), widget.NewLabel("Straighten"), autoStraight),
@@ -172,7 +172,7 @@ func newAdjustPanel(a *App) *adjustPanel {
 	)
 	p.content = container.NewBorder(nil,
 		container.NewVBox(widget.NewSeparator(), container.NewGridWithColumns(3, p.undoBtn, p.redoBtn, reset)),
-		nil, nil, container.NewVScroll(body))
+		nil, nil, container.NewVScroll(padRight(body)))
 	p.editsChanged()
 	return p
 }
@@ -250,7 +250,7 @@ func (p *adjustPanel) editsChanged() {
 func (p *adjustPanel) documentChanged() {
 	d := p.a.doc
 	p.editsChanged()
-	p.checks.SetText("No checks available for this page yet.")
+	p.a.runChecks()
 	if d == nil || d.pages <= 1 {
 		p.pageBox.Hide()
 		return
@@ -329,6 +329,7 @@ func (p *adjustPanel) showPage(page int) {
 			p.a.canvas.Fit()
 			p.a.requestPreview(true)
 			p.a.updateStatus()
+			p.a.runChecks()
 		})
 	})
 }

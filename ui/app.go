@@ -37,6 +37,8 @@ type Options struct {
 	// Screen, when set, opens that screen at start (used by the screenshot
 	// script): open, adjust, interpret, report, cases, setup.
 	Screen string
+	// DPI, when set, renders PDF and TIFF pages at this DPI instead of the setting.
+	DPI float64
 	// Store is the case log (required).
 	Store *storage.Store
 
@@ -54,10 +56,13 @@ type App struct {
 	opts     Options
 	settings Settings
 
-	do     func(func()) // fyne.Do, or the tests' queue
-	store  *storage.Store
-	wf     *interpret.Workflow // replaced when the settings change; sessions keep theirs
-	canvas *ECGCanvas
+	do          func(func()) // fyne.Do, or the tests' queue
+	store       *storage.Store
+	started     time.Time           // when the window was made
+	checkSeq    int                 // newest quality check
+	checkBlocks bool                // the checks found neither grid nor trace
+	wf          *interpret.Workflow // replaced when the settings change; sessions keep theirs
+	canvas      *ECGCanvas
 
 	interp       *interpretPanel
 	report       *reportPanel
@@ -106,7 +111,10 @@ type docState struct {
 
 // New builds the main window. Call ShowAndRun (or, in tests, use Window).
 func New(fa fyne.App, opts Options) *App {
-	a := &App{fyne: fa, opts: opts, settings: LoadSettings(fa.Preferences()), do: opts.do, store: opts.Store}
+	a := &App{fyne: fa, opts: opts, settings: LoadSettings(fa.Preferences()), do: opts.do, store: opts.Store, started: time.Now()}
+	if opts.DPI > 0 {
+		a.settings.DPI = opts.DPI
+	}
 	if a.do == nil {
 		a.do = fyne.Do
 	}
@@ -154,7 +162,7 @@ func (a *App) Start() {
 	a.checkServer()
 	a.refreshCases()
 	if a.opts.Screen != "" {
-		a.showScreen(a.opts.Screen)
+		go a.playScreen(a.opts.Screen, a.started)
 	}
 }
 
@@ -513,6 +521,7 @@ func (a *App) setDocument(st *docState) {
 	a.doc = st
 	if changed {
 		a.clearAnswer()
+		a.preload()
 	}
 	if st.sess != nil && st.caseRec.UID == "" {
 		st.caseRec = st.sess.Case()
@@ -633,10 +642,12 @@ func (a *App) setEdits(e viewer.Edits) {
 	}
 }
 
-// editGeometry records a geometry change (the frame may change size).
+// editGeometry records a geometry change (the frame may change size) and
+// checks the page again.
 func (a *App) editGeometry(f func(e *viewer.Edits)) {
 	a.gen++
 	a.edit(f, true, true)
+	a.runChecks()
 }
 
 func (a *App) turn(q int) {
@@ -718,22 +729,6 @@ func (a *App) showError(err error) {
 func (a *App) settingsChanged(s Settings) {
 	a.settings = s
 	a.updateStatus()
-}
-
-// showScreen brings a named screen forward (used by the screenshot script).
-func (a *App) showScreen(name string) {
-	switch name {
-	case "adjust":
-		a.tabs.SelectIndex(0)
-	case "interpret":
-		a.tabs.SelectIndex(1)
-	case "report":
-		a.tabs.SelectIndex(2)
-	case "cases":
-		a.left.Show()
-	case "setup":
-		a.showModelSetup()
-	}
 }
 
 // imageObject makes a canvas image of a fixed size (thumbnails).

@@ -50,7 +50,6 @@ func (a *App) buildCaseBrowser() fyne.CanvasObject {
 			title.Truncation = fyne.TextTruncateEllipsis
 			sub := widget.NewLabel("sub")
 			sub.Truncation = fyne.TextTruncateEllipsis
-			sub.Importance = widget.LowImportance
 			badge := widget.NewLabel("draft")
 			return container.NewBorder(nil, nil, nil, badge, container.NewVBox(title, sub))
 		},
@@ -309,6 +308,7 @@ func (a *App) saveCase() {
 				return
 			}
 			a.statusL.SetText(fmt.Sprintf("Saved %s.", caseLabel(saved)))
+			a.reloadHistory(saved.UID)
 			if a.doc != nil && a.doc.sess == sess {
 				a.doc.caseRec = saved
 				a.saveCaseMeasurements(sess, saved.UID)

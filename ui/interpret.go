@@ -191,7 +191,7 @@ func (a *App) buildInterpret() fyne.CanvasObject {
 	)
 	disc := widget.NewLabelWithStyle(Disclaimer, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	disc.Importance = widget.DangerImportance
-	p.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), disc), nil, nil, container.NewVScroll(body))
+	p.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), disc), nil, nil, container.NewVScroll(padRight(body)))
 	p.findings.SetText("None yet.")
 	return p.content
 }
@@ -373,7 +373,20 @@ func (a *App) serverChecked(st interpret.Status, ms []interpret.Model, merr erro
 		line += ". PULSE is not installed: Setup… imports it."
 	}
 	p.server.SetText(line)
+	status := line
+	if sel != "" {
+		status += " · " + sel
+		for _, m := range ms {
+			if m.Name == sel && m.Vision {
+				status += " (vision)"
+			}
+		}
+	}
+	a.statusL.SetText(status)
 	a.updateStatus()
+	if a.doc != nil {
+		a.preload()
+	}
 }
 
 func hostOf(u string) string {
@@ -416,7 +429,7 @@ func (a *App) startRun(kind runKind) {
 		a.showError(err)
 		return
 	}
-	if kind == runAsk && !p.overBox.Hidden {
+	if kind == runAsk && a.checkBlocks {
 		if !p.override.Checked || strings.TrimSpace(p.reason.Text) == "" {
 			a.showError(errors.New("the checks found neither an ECG grid nor a trace: tick \"Send anyway\" and give a reason to send this page"))
 			return
@@ -482,7 +495,7 @@ func (a *App) startRun(kind runKind) {
 		}
 	}()
 	overrideReason := ""
-	if kind == runAsk && !p.overBox.Hidden {
+	if kind == runAsk && a.checkBlocks {
 		overrideReason = strings.TrimSpace(p.reason.Text)
 	}
 	a.goWork(func() {
@@ -589,6 +602,7 @@ func (a *App) runEnded(rs *runState, run *interpret.Run, err error) {
 		rs.sess.Close()
 	}
 	a.refreshCases()
+	a.reloadHistory(rs.caseUID)
 	if !a.showingCase(rs.caseUID) {
 		if run != nil {
 			a.statusL.SetText(fmt.Sprintf("The run for %s ended (%s) and is saved with that case.", rs.label, run.Result.Outcome))
@@ -831,4 +845,20 @@ func thumbOf(b []byte) image.Image {
 		return nil
 	}
 	return img
+}
+
+// preload asks the server to load the chosen model while the clinician
+// prepares the page, so the first words come sooner.
+func (a *App) preload() {
+	wf := a.wf
+	model := a.interp.modelSel.Selected
+	if wf.Client == nil || !a.serverStatus.Reachable || model == "" {
+		return
+	}
+	keep := wf.Settings.KeepAlive
+	a.goWork(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		_ = wf.Client.Preload(ctx, model, keep) // a failure shows when the run starts
+	})
 }

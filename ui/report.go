@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -77,7 +78,7 @@ func (a *App) buildReport() fyne.CanvasObject {
 	)
 	disc := widget.NewLabelWithStyle(Disclaimer, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	disc.Importance = widget.DangerImportance
-	p.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), disc), nil, nil, container.NewVScroll(body))
+	p.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), disc), nil, nil, container.NewVScroll(padRight(body)))
 	p.show(storage.CaseDetail{})
 	return p.content
 }
@@ -356,4 +357,22 @@ func (a *App) printCase() {
 		go c.Wait()
 		a.statusL.SetText(fmt.Sprintf("Sent %s to %s.", filepath.Base(path), cmd))
 	})
+}
+
+// reloadHistory refreshes the Report tab's history when that case is shown.
+func (a *App) reloadHistory(uid string) {
+	st := a.store
+	a.goWork(func() {
+		d, err := st.CaseDetail(context.Background(), uid)
+		a.do(func() {
+			if err == nil && a.showingCase(uid) && a.report.caseUID == uid {
+				a.report.history.SetText(historyText(d))
+			}
+		})
+	})
+}
+
+// padRight keeps a scrolled panel's content clear of the scroll bar.
+func padRight(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(layout.NewCustomPaddedLayout(0, 0, 0, 10), o)
 }

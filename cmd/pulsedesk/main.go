@@ -17,11 +17,11 @@ import (
 
 func main() {
 	fs := flag.NewFlagSet("pulsedesk", flag.ContinueOnError)
-	data := fs.String("data", defaultDataDir(), "folder for the case log")
+	data := fs.String("data", "", "folder for the case log (default: the setting, else "+defaultDataDir()+")")
+	dpi := fs.Float64("dpi", 0, "render PDF and TIFF pages at this DPI (default: the setting, 200)")
 	screen := fs.String("screen", "", "")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: pulsedesk [--data DIR] [FILE]")
-		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "usage: pulsedesk [--data DIR] [--dpi N] [FILE]")
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -30,7 +30,14 @@ func main() {
 		fs.Usage()
 		os.Exit(2)
 	}
-	opts := ui.Options{DataDir: *data, File: fs.Arg(0), Screen: *screen}
+	a := app.NewWithID("org.pulsedesk.app")
+	if *data == "" {
+		*data = ui.LoadSettings(a.Preferences()).DataDir
+	}
+	if *data == "" {
+		*data = defaultDataDir()
+	}
+	opts := ui.Options{DataDir: *data, File: fs.Arg(0), Screen: *screen, DPI: *dpi}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		fmt.Fprintf(os.Stderr, "pulsedesk: data folder %s: %v\n", opts.DataDir, err)
 		os.Exit(1)
@@ -42,7 +49,6 @@ func main() {
 	}
 	defer st.Close()
 	opts.Store = st
-	a := app.NewWithID("org.pulsedesk.app")
 	w := ui.New(a, opts)
 	w.ShowAndRun()
 	w.Close()
