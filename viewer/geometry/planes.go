@@ -183,6 +183,19 @@ func (p *planes) ink(f int) *inkMap {
 	return m
 }
 
+// half averages 2×2 blocks.
+func (m *inkMap) half() *inkMap {
+	w, h := m.w/2, m.h/2
+	out := &inkMap{w: w, h: h, scale: m.scale * 2, v: make([]float32, w*h)}
+	for y := 0; y < h; y++ {
+		r0, r1 := m.v[2*y*m.w:], m.v[(2*y+1)*m.w:]
+		for x := 0; x < w; x++ {
+			out.v[y*w+x] = (r0[2*x] + r0[2*x+1] + r1[2*x] + r1[2*x+1]) / 4
+		}
+	}
+	return out
+}
+
 // highPass subtracts a local box mean of radius r (clamping at zero), which
 // keeps thin lines and dots and drops paper tint, shadows and large blobs.
 func (m *inkMap) highPass(r int) *inkMap {

@@ -159,9 +159,21 @@ func skewPlanes(pl *planes) (float64, float64) {
 	if pl.w < 16 || pl.h < 16 {
 		return 0, 0
 	}
-	// Coarse: about 320 px on the long side, 0.25° steps.
-	f0 := factorFor(pl.w, pl.h, 320)
-	coarse := pl.ink(f0).highPass(3).points(6)
+	// One pass over the page for the finest level (about 1600 px); the
+	// coarser levels halve it.
+	f2 := factorFor(pl.w, pl.h, 1600)
+	base := pl.ink(f2)
+	midMap := base
+	for midMap.w > 1200 {
+		midMap = midMap.half()
+	}
+	coarseMap := midMap
+	for coarseMap.w > 450 || coarseMap.h > 450 {
+		coarseMap = coarseMap.half()
+	}
+
+	// Coarse: a few hundred pixels, 0.25° steps.
+	coarse := coarseMap.highPass(3).points(6)
 	if len(coarse.x) < 50 {
 		return 0, 0
 	}
@@ -170,18 +182,16 @@ func skewPlanes(pl *planes) (float64, float64) {
 	d0, _ := peak(s0)
 	conf := skewConfidence(s0)
 
-	// Middle: about 900 px, 0.05° steps over ±0.5°.
-	f1 := factorFor(pl.w, pl.h, 900)
-	mid := pl.ink(f1).highPass(4).points(6)
+	// Middle: about 600-1200 px, 0.05° steps over ±0.5°.
+	mid := midMap.highPass(4).points(6)
 	s1 := mid.scan(d0-0.5, d0+0.5, 0.05)
 	debugf("points mid %d", len(mid.x))
 	d1, _ := peak(s1)
 
 	// Fine: about 1600 px, 0.01° steps over ±0.04°, on the strongest points.
-	f2 := factorFor(pl.w, pl.h, 1600)
 	fine := mid
-	if f2 != f1 {
-		fm := pl.ink(f2).highPass(5)
+	if base != midMap {
+		fm := base.highPass(5)
 		fine = fm.points(fm.quantile(0.85, 8))
 	}
 	s2 := fine.scan(d1-0.04, d1+0.04, 0.01)
