@@ -145,6 +145,11 @@ func (a *App) refreshCases() {
 			b.empty.Refresh()
 			b.list.UnselectAll()
 			b.list.Refresh()
+			for i, c := range b.cases {
+				if a.showingCase(c.UID) {
+					b.list.Select(i) // marks the open case; it is not reopened
+				}
+			}
 		})
 	})
 }
