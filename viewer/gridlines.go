@@ -140,12 +140,13 @@ func parallelBands(n int, f func(b int)) {
 	wg.Wait()
 }
 
-// bandSize cuts a side of n pixels into bands of 256 to 512 pixels.
+// bandSize cuts a side of n pixels into equal bands of 256 to 511 pixels.
 func bandSize(n int) int {
 	if n < 512 {
 		return n
 	}
-	return n / (n / 256)
+	nb := n / 256
+	return (n + nb - 1) / nb
 }
 
 // linesOnAxis finds the lines across one axis (length n) from the darkness

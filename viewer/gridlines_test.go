@@ -183,3 +183,15 @@ func checkDarkLinesRemoved(t *testing.T, n *image.NRGBA) {
 		t.Errorf("off-line ink darkness %.1f → %.1f, want kept", inkBefore, inkAfter)
 	}
 }
+
+func TestGridSuppressionDarkLinesOddSizes(t *testing.T) {
+	// thin strips, tiny pages and sides just past a band boundary must
+	// neither panic nor change size
+	for _, sz := range [][2]int{{1, 1}, {31, 31}, {33, 700}, {700, 33}, {513, 1025}, {1000, 257}} {
+		page, _ := darkGridPage(sz[0], sz[1])
+		out := Apply(page, Edits{GridSuppression: 1})
+		if out.Rect.Dx() != sz[0] || out.Rect.Dy() != sz[1] {
+			t.Errorf("%dx%d: output %v", sz[0], sz[1], out.Rect)
+		}
+	}
+}

@@ -33,7 +33,7 @@ func TestWireFormat(t *testing.T) {
 		t.Errorf("missing model: %d %q", resp.StatusCode, body)
 	}
 	resp, body = post(t, s.URL+"/api/chat", `{"model":"pulse","messages":[{"role":"user","content":"hi","images":["bm90IGFuIGltYWdl"]}]}`)
-	if resp.StatusCode != 400 || !strings.Contains(body, `"error"`) {
+	if resp.StatusCode != 500 || !strings.Contains(body, `"error"`) || !strings.Contains(body, "unknown format") {
 		t.Errorf("bad image: %d %q", resp.StatusCode, body)
 	}
 	resp, body = post(t, s.URL+"/api/chat", `{"model":"pulse","messages":[{"role":"user","content":"hi"}]}`)

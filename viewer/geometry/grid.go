@@ -1,7 +1,6 @@
 package geometry
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"sort"
@@ -89,14 +88,6 @@ func detectGridPlanes(img image.Image, pl *planes, deg float64) Grid {
 	if !ax.found || !ay.found {
 		return Grid{}
 	}
-	// A single-period grid (5 mm lines only, or 1 mm lines with no heavier
-	// 5 mm lines) is read the same way on both axes.
-	if ax.single || ay.single {
-		major := ax.single && ay.single && ax.preferMajor && ay.preferMajor ||
-			ax.single && !ay.single && ax.period5 && ay.periodAgrees(ax.px/5) ||
-			ay.single && !ax.single && ay.period5 && ax.periodAgrees(ay.px/5)
-		_ = major
-	}
 	gx, gy := ax.px, ay.px
 	rel := math.Abs(gx-gy) / math.Min(gx, gy)
 	if rel > 0.08 {
@@ -127,15 +118,12 @@ func detectGridPlanes(img image.Image, pl *planes, deg float64) Grid {
 	g := Grid{Found: true, PxPerMMX: gx, PxPerMMY: gy}
 	g.Confidence = math.Sqrt(ax.conf*ay.conf) * math.Max(0, 1-rel/0.08)
 	switch {
-	case ax.single && ay.single && (gx < ax.px*0.9):
+	case ax.period5 && ay.period5:
 		g.Style = GridMajorOnly
-	case ax.single && ay.single:
-		g.Style = GridLines
+	case ay.fill < 0.5 && ax.fill < 0.5:
+		g.Style = GridDots
 	default:
 		g.Style = GridLines
-	}
-	if g.Style != GridMajorOnly && ay.fill < 0.5 && ax.fill < 0.5 {
-		g.Style = GridDots
 	}
 	g.Color = gridColor(img, pl)
 	return g
@@ -247,7 +235,7 @@ type axisResult struct {
 	single bool    // no distinct 5:1 structure: one period only
 	fill   float64 // median peak fill of the 1 mm rows (lines ≈ 1, dots ≪ 1)
 
-	period5, preferMajor bool
+	period5 bool // read as 5 mm lines only
 }
 
 func (a axisResult) periodAgrees(px float64) bool { return math.Abs(a.px-px)/px < 0.05 }
@@ -314,21 +302,6 @@ func analyzeAxis(prof, fill []float64) axisResult {
 		}
 		if sc > best.score {
 			best = cand{pp, sc, k - 1}
-		}
-	}
-	if debugOn {
-		for _, pp := range []float64{best.pp, debugPP, debugPP * 3} {
-			if pp == 0 {
-				continue
-			}
-			fM := 1 / (5 * pp)
-			var ls []string
-			sc := 0.0
-			for k := 1; k <= maxHarm && float64(k)*fM <= fHi; k++ {
-				ls = append(ls, fmt.Sprintf("%.1f", level(float64(k)*fM)))
-				sc += level(float64(k)*fM) - beta
-			}
-			debugf("pp %.3f score %.1f levels %v", pp, sc, ls)
 		}
 	}
 	if best.k < 3 || best.score <= 0 {

@@ -390,6 +390,7 @@ func analyzeMask(tm *traceMask, mmPx float64, pw, ph int) traceLayout {
 	// pulse) join it: in line with a trace component and within 5 mm of its
 	// ends. Text above the rows does not.
 	near := 5 * mmPx / float64(f)
+	mm := mmPx / float64(f)
 	for pass := 0; pass < 2; pass++ {
 		for i := range comps {
 			c := &comps[i]
@@ -404,9 +405,11 @@ func analyzeMask(tm *traceMask, mmPx float64, pw, ph int) traceLayout {
 				ov := min(c.y1, t.y1) - max(c.y0, t.y0)
 				gap := max(c.x0-t.x1, t.x0-c.x1)
 				// Beyond the ends of the rows only pieces that run along
-				// them (not slivers of vertical grid lines).
+				// them for a millimetre or more (not specks of noise, not
+				// slivers of vertical grid lines).
 				outside := c.x0 < box.Min.X || c.x1 > box.Max.X
-				if 10*ov >= 3*min(c.h(), t.h()) && float64(gap) <= near && (!outside || 2*c.w() >= c.h()) {
+				along := 2*c.w() >= c.h() && float64(c.w()) >= mm && float64(c.n) >= mm
+				if 10*ov >= 3*min(c.h(), t.h()) && float64(gap) <= near && (!outside || along) {
 					c.trace = true
 					box = box.Union(image.Rect(c.x0, c.y0, c.x1, c.y1))
 					break
@@ -445,7 +448,6 @@ func analyzeMask(tm *traceMask, mmPx float64, pw, ph int) traceLayout {
 		for j < len(segs) && segs[j].y-segs[j-1].y < gap {
 			j++
 		}
-		lay.rows++
 		row := append([]seg(nil), segs[i:j]...)
 		sort.Slice(row, func(a, b int) bool { return row[a].x0 < row[b].x0 })
 		covered, end, maxGap := 0.0, row[0].x0, 0.0
@@ -463,7 +465,64 @@ func analyzeMask(tm *traceMask, mmPx float64, pw, ph int) traceLayout {
 		}
 		i = j
 	}
+	lay.rows = countRows(tm, labels, comps, mmPx/float64(f))
 	return lay
+}
+
+// countRows counts the rows of traces as the peaks of the traces'
+// projection down the page: each row piles its baseline into a few pixel
+// rows, however its waves reach into its neighbours.
+func countRows(tm *traceMask, labels []int32, comps []component, mm float64) int {
+	prof := make([]float64, tm.h)
+	for i, c := range comps {
+		if !c.trace {
+			continue
+		}
+		id := int32(i + 1)
+		for y := c.y0; y < c.y1; y++ {
+			row := labels[y*tm.w:]
+			n := 0
+			for x := c.x0; x < c.x1; x++ {
+				if row[x] == id {
+					n++
+				}
+			}
+			prof[y] += float64(n)
+		}
+	}
+	// Smooth over a millimetre.
+	r := max(1, int(mm/2))
+	sm := make([]float64, tm.h)
+	top := 0.0
+	for y := range prof {
+		s := 0.0
+		for k := max(0, y-r); k <= min(tm.h-1, y+r); k++ {
+			s += prof[k]
+		}
+		sm[y] = s
+		top = math.Max(top, s)
+	}
+	if top == 0 {
+		return 0
+	}
+	// Peaks: the highest within ±5 mm and at least 30 % of the top.
+	win := max(1, int(5*mm))
+	rows := 0
+	for y := range sm {
+		if sm[y] < 0.3*top {
+			continue
+		}
+		peak := true
+		for k := max(0, y-win); k <= min(tm.h-1, y+win) && peak; k++ {
+			if sm[k] > sm[y] || sm[k] == sm[y] && k < y {
+				peak = false
+			}
+		}
+		if peak {
+			rows++
+		}
+	}
+	return rows
 }
 
 // TraceBox returns the rectangle of img (in its own pixel coordinates,
