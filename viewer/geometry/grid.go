@@ -147,7 +147,7 @@ func projectGrid(pl *planes, deg float64) gridProfiles {
 	hb, vb := make([]float64, n), make([]float64, n)
 	hc, vc := make([]float64, n), make([]float64, n)
 	hk, vk := make([]float64, n), make([]float64, n)
-	const stride = 3
+	const stride = 4
 	const inkThr = 40
 	// Two bands of rows, each with its own bins, summed after.
 	var mu sync.Mutex

@@ -88,60 +88,58 @@ func Inspect(img image.Image) Report {
 		rep.PxPerMM, rep.PxPerMMX, rep.PxPerMMY = &m, &x, &y
 	}
 	// Traces in the source (border cuts) and in the straight frame (the box
-	// and the crop), on a reduced copy that keeps the darkest pixel of each
-	// block so thin traces survive.
-	f := factorFor(b.Dx(), b.Dy(), 1200)
-	small := reduceDarkest(pl, f)
-	sg := g
-	sg.PxPerMMX, sg.PxPerMMY = g.PxPerMMX/float64(f), g.PxPerMMY/float64(f)
-	smallPl := newPlanes(small)
-	rep.sourceLayout = findTraces(smallPl, sg)
+	// and the crop). The mask is made on the crisp source, each mask pixel
+	// set when any page pixel of its block is dark, so thin traces survive.
 	geom := rep.SuggestedEdits
 	geom.Crop, geom.AutoLevels = nil, false
-	lay := rep.sourceLayout
-	sw, sh := small.Rect.Dx(), small.Rect.Dy()
+	w, h := b.Dx(), b.Dy()
+	fw, fh := viewer.StraightSize(w, h, geom)
+	var lay traceLayout
+	tm, mmPx := traceMaskFor(pl, g)
+	if tm != nil {
+		rep.sourceLayout = analyzeMask(tm, mmPx, w, h)
+		lay = rep.sourceLayout
+	}
 	switch {
-	case geom.IsIdentity():
+	case tm == nil || geom.IsIdentity():
 	case geom.Perspective == nil:
-		// Turns and rotation are affine: turn the trace mask of the crisp
-		// source into the straight frame (resampling the image would thin
-		// the traces away).
-		w0, h0 := small.Rect.Dx(), small.Rect.Dy()
-		sw, sh = viewer.StraightSize(w0, h0, geom)
+		// Turns and rotation are affine: turn the mask into the straight
+		// frame (resampling the image would thin the traces away).
 		at := func(x, y float64) (float64, float64) {
-			p, _ := viewer.StraightToSource(viewer.Point{X: x / float64(sw), Y: y / float64(sh)}, w0, h0, geom)
-			return p.X * float64(w0), p.Y * float64(h0)
+			p, _ := viewer.StraightToSource(viewer.Point{X: x / float64(fw), Y: y / float64(fh)}, w, h, geom)
+			return p.X * float64(w), p.Y * float64(h)
 		}
 		ox, oy := at(0, 0)
 		ax, ay := at(1, 0)
 		bx, by := at(0, 1)
-		if tm, mmPx := traceMaskFor(smallPl, sg); tm != nil {
-			k := float64(tm.f)
-			inv := func(x, y float64) (float64, float64) {
-				x, y = x*k, y*k
-				return (ox + (ax-ox)*x + (bx-ox)*y) / k, (oy + (ay-oy)*x + (by-oy)*y) / k
-			}
-			rtm := tm.warp((sw+tm.f-1)/tm.f, (sh+tm.f-1)/tm.f, inv)
-			lay = analyzeMask(rtm, mmPx, sw, sh)
+		k := float64(tm.f)
+		inv := func(x, y float64) (float64, float64) {
+			x, y = x*k, y*k
+			return (ox + (ax-ox)*x + (bx-ox)*y) / k, (oy + (ay-oy)*x + (by-oy)*y) / k
 		}
+		rtm := tm.warp((fw+tm.f-1)/tm.f, (fh+tm.f-1)/tm.f, inv)
+		lay = analyzeMask(rtm, mmPx, fw, fh)
 	default:
-		straight := viewer.ApplyGeometry(small, geom)
-		sw, sh = straight.Rect.Dx(), straight.Rect.Dy()
+		// A perspective warp: look at a reduced straight copy that keeps
+		// the darkest pixel of each block.
+		f := factorFor(w, h, 1200)
+		sg := g
+		sg.PxPerMMX, sg.PxPerMMY = g.PxPerMMX/float64(f), g.PxPerMMY/float64(f)
+		straight := viewer.ApplyGeometry(reduceDarkest(pl, f), geom)
+		sw, sh := straight.Rect.Dx(), straight.Rect.Dy()
 		lay = findTraces(newPlanes(straight), sg)
+		kx, ky := float64(fw)/float64(sw), float64(fh)/float64(sh)
+		lay.box = image.Rect(int(math.Floor(float64(lay.box.Min.X)*kx)), int(math.Floor(float64(lay.box.Min.Y)*ky)),
+			int(math.Ceil(float64(lay.box.Max.X)*kx)), int(math.Ceil(float64(lay.box.Max.Y)*ky))).Intersect(image.Rect(0, 0, fw, fh))
 	}
 	rep.layout = lay
 	rep.TraceRows = lay.rows
 	if lay.found {
-		crop := cropFor(lay, sw, sh, sg.PxPerMM())
+		crop := cropFor(lay, fw, fh, g.PxPerMM())
 		rep.SuggestedEdits.Crop = &crop
-		fw, fh := viewer.StraightSize(b.Dx(), b.Dy(), geom)
-		kx, ky := float64(fw)/float64(sw), float64(fh)/float64(sh)
-		rep.TraceBox = [4]int{
-			int(math.Floor(float64(lay.box.Min.X) * kx)), int(math.Floor(float64(lay.box.Min.Y) * ky)),
-			min(fw, int(math.Ceil(float64(lay.box.Max.X)*kx))), min(fh, int(math.Ceil(float64(lay.box.Max.Y)*ky))),
-		}
+		rep.TraceBox = [4]int{lay.box.Min.X, lay.box.Min.Y, lay.box.Max.X, lay.box.Max.Y}
 	}
-	rep.SuggestedEdits.AutoLevels = needsLevels(smallPl)
+	rep.SuggestedEdits.AutoLevels = needsLevels(pl)
 	residual := 0.0
 	if rep.SuggestedEdits.Rotation == 0 && conf > 0.2 {
 		residual = deg
@@ -166,7 +164,8 @@ func AutoEnhance(img image.Image) (viewer.Edits, Report) {
 func needsLevels(pl *planes) bool {
 	var hist [256]int
 	n := 0
-	for i := range pl.lo {
+	step := max(1, len(pl.lo)/300000)
+	for i := 0; i < len(pl.lo); i += step {
 		hist[(int(pl.lo[i])+int(pl.hi[i]))/2]++
 		n++
 	}

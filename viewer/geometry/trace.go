@@ -95,8 +95,9 @@ func paperSpread(pl *planes, paper float64) float64 {
 func traceGridSplit(pl *planes, paper float64) float64 {
 	hist := make([]int, 256)
 	lim := int(paper) - 25
-	for _, v := range pl.hi {
-		if int(v) < lim {
+	step := max(1, len(pl.hi)/500000)
+	for i := 0; i < len(pl.hi); i += step {
+		if v := pl.hi[i]; int(v) < lim {
 			hist[v]++
 		}
 	}
@@ -276,7 +277,7 @@ func traceMaskFor(pl *planes, g Grid) (*traceMask, float64) {
 	if pl.w < 16 || pl.h < 16 {
 		return nil, 0
 	}
-	f := factorFor(pl.w, pl.h, 1600)
+	f := factorFor(pl.w, pl.h, 1200)
 	paper := paperLevel(pl)
 	mmPx := pxPerMM
 	if mmPx <= 0 {
