@@ -240,3 +240,24 @@ func TestSettingsValidate(t *testing.T) {
 		t.Fatalf("settings round trip: %+v, want %+v", got, s)
 	}
 }
+
+func TestOpenVectorPDFRendersAtTheChosenDPI(t *testing.T) {
+	a := newTestApp(t)
+	openTestFile(t, a, "dcmplot_anonymous_ecg_3x4_1.pdf")
+	if !a.doc.paged {
+		t.Fatal("a PDF page is not marked as rendered at a DPI")
+	}
+	// A4 landscape, 841.68 × 595.44 pt at 200 DPI
+	if got := a.doc.img.Bounds().Size(); got.X < 2330 || got.X > 2345 || got.Y < 1650 || got.Y > 1660 {
+		t.Fatalf("page rendered at %v, want about 2338×1654 (A4 at 200 DPI)", got)
+	}
+	if !strings.Contains(a.statusR.Text, "200 DPI") {
+		t.Fatalf("status %q does not give the DPI", a.statusR.Text)
+	}
+	if a.canvas.Image() == nil {
+		t.Fatal("no preview of the PDF page")
+	}
+	if a.adjust.pageBox.Visible() {
+		t.Fatal("the page picker shows for a one-page PDF")
+	}
+}

@@ -21,13 +21,14 @@ import (
 
 // caseBrowser is the left panel: search, filter and the cases, newest first.
 type caseBrowser struct {
-	a      *App
-	search *widget.Entry
-	filter *widget.Select
-	list   *widget.List
-	empty  *widget.Label
-	cases  []storage.Case
-	seq    int
+	a       *App
+	search  *widget.Entry
+	filter  *widget.Select
+	list    *widget.List
+	empty   *widget.Label
+	cases   []storage.Case
+	seq     int
+	marking bool // the list is being marked, not clicked
 }
 
 var caseFilters = []string{"All cases", "Drafts", "Signed", "Today"}
@@ -87,7 +88,7 @@ func (a *App) buildCaseBrowser() fyne.CanvasObject {
 		},
 	)
 	b.list.OnSelected = func(i widget.ListItemID) {
-		if i < len(b.cases) {
+		if !b.marking && i < len(b.cases) {
 			uid := b.cases[i].UID
 			if !a.showingCase(uid) {
 				a.OpenCase(uid)
@@ -145,6 +146,13 @@ func (a *App) refreshCases() {
 			b.empty.Refresh()
 			b.list.UnselectAll()
 			b.list.Refresh()
+			b.marking = true
+			for i, c := range b.cases {
+				if a.showingCase(c.UID) {
+					b.list.Select(i) // marks the open case; it is not reopened
+				}
+			}
+			b.marking = false
 		})
 	})
 }

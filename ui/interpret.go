@@ -452,6 +452,7 @@ func (a *App) startRun(kind runKind) {
 	p.caseLine.SetText("Answer for " + rs.label)
 	p.thumb.RemoveAll()
 	p.inputLine.SetText("")
+	p.inputLine.Hide()
 	p.answer.SetText("")
 	p.outcome.SetText("")
 	p.figures.SetText("")
@@ -697,6 +698,7 @@ func (a *App) showRun(sr *shownRun) {
 		}
 	}
 	p.inputLine.SetText(line)
+	p.inputLine.Show()
 	outcome := fmt.Sprintf("Outcome: %s", sr.run.Outcome)
 	if sr.result != nil {
 		outcome = "Outcome: " + sr.result.Message()

@@ -84,10 +84,9 @@ func (a *App) playScreen(name string, started time.Time) {
 			a.report.editor.SetText(a.report.editor.Text + "\nClinician's reading: sinus rhythm, 72/min; no acute ST changes.")
 		})
 	case "cases":
-		waitUntil("the case list", func() bool { return len(a.cases.cases) > 0 && a.Idle() })
-		a.do(func() {
-			a.cases.list.Select(0)
-		})
+		waitUntil("the case list", func() bool { return len(a.cases.cases) > 1 && a.Idle() })
+		// the newest case is the sample opened on first start: show one added before it
+		a.do(func() { a.cases.list.Select(1) })
 		waitUntil("the case", func() bool { return docShown() && a.Idle() })
 		a.do(func() { a.tabs.SelectIndex(2) })
 	case "setup":
