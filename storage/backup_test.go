@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,4 +120,69 @@ func TestBackupWhileWritingThenRestore(t *testing.T) {
 	if err := r.Backup(ctx, target); err == nil {
 		t.Error("backing a log up onto itself was accepted")
 	}
+}
+
+// The integrity check reports a sound log as sound while another goroutine
+// keeps saving cases (and so keeps changing the full-text index).
+func TestIntegrityCheckDuringWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var written atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			if _, err := s.CreateCase(ctx, Case{PatientRef: "DURING", Context: "chest pain"}); err != nil {
+				t.Error(err)
+				return
+			}
+			written.Add(1)
+		}
+	}()
+	defer func() { stop.Store(true); wg.Wait() }()
+	for written.Load() < 5 {
+		runtime.Gosched()
+	}
+	for i := 0; i < 5; i++ {
+		res, err := s.IntegrityCheck(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.State != IntegrityOK || len(res.Problems) > 0 {
+			t.Fatalf("check %d while writing: %s %v", i, res.State, res.Problems)
+		}
+	}
+}
+
+// A damaged full-text index is still reported.
+func TestIntegrityCheckFindsDamagedSearchIndex(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < 3; i++ {
+		if _, err := s.CreateCase(ctx, Case{PatientRef: "P", Context: "syncope after exercise"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Drop the index's term data behind FTS5's back.
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM search_index_data WHERE id > 10"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.IntegrityCheck(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != IntegrityFailed || len(res.Problems) == 0 {
+		t.Fatalf("damaged index reported as %s %v", res.State, res.Problems)
+	}
+	t.Logf("reported: %v", res.Problems)
 }
