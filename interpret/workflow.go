@@ -184,7 +184,7 @@ func (s *Session) Processed() (image.Image, error) {
 	s.mu.Lock()
 	page, edits := s.page, s.edits
 	s.mu.Unlock()
-	img, err := s.doc.Render(page, s.dpi())
+	img, err := s.doc.RenderIsolated(page, s.dpi())
 	if err != nil {
 		return nil, err
 	}

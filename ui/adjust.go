@@ -301,7 +301,7 @@ func (p *adjustPanel) showPage(page int) {
 	doc := d.doc
 	dpi := d.dpi
 	p.a.goWork(func() {
-		img, err := doc.Render(page, dpi)
+		img, err := doc.RenderIsolated(page, dpi)
 		var prev *viewer.Preview
 		if err == nil {
 			prev = newPagePreview(img)

@@ -503,7 +503,7 @@ func sessionState(sess *interpret.Session, dpi float64, page int, e viewer.Edits
 
 // renderPage renders page (0-based) at the document's DPI and its preview base.
 func (st *docState) renderPage(page int) error {
-	img, err := st.doc.Render(page, st.dpi)
+	img, err := st.doc.RenderIsolated(page, st.dpi)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,9 @@ const previewMaxSide = 1600
 type document interface {
 	NumPages() int
 	Render(page int, dpi float64) (image.Image, error)
+	// RenderIsolated renders a PDF or TIFF page in a child process, so a
+	// document that crashes the renderer cannot take the window down.
+	RenderIsolated(page int, dpi float64) (image.Image, error)
 	Thumbnail(page int, maxSide int) (image.Image, error)
 	PageSizePt(page int) (w, h float64, ok bool)
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"pulsedesk/viewer"
 )
 
 // command is one pulsectl sub-command. Each lives in a file of its own and
@@ -102,4 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	viewer.ServeIsolatedRender() // see viewer.Document.RenderIsolated
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}

@@ -7,15 +7,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"fyne.io/fyne/v2/app"
 
 	"pulsedesk/storage"
 	"pulsedesk/ui"
+	"pulsedesk/viewer"
 )
 
 func main() {
+	// A PDF or TIFF page is rendered in a child process (this binary again), so
+	// a document that crashes the renderer costs the page, not the app.
+	viewer.ServeIsolatedRender()
 	fs := flag.NewFlagSet("pulsedesk", flag.ContinueOnError)
 	data := fs.String("data", "", "folder for the case log (default: the setting, else "+defaultDataDir()+")")
 	dpi := fs.Float64("dpi", 0, "render PDF and TIFF pages at this DPI (default: the setting, 200)")
@@ -54,13 +57,12 @@ func main() {
 	w.Close()
 }
 
-// defaultDataDir is $XDG_DATA_HOME/pulsedesk, else ~/.local/share/pulsedesk.
+// defaultDataDir is the case log's folder when neither --data nor the setting
+// names one: the same folder pulsectl uses.
 func defaultDataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "pulsedesk")
+	d, err := storage.DefaultDir()
+	if err != nil {
+		return "pulsedesk-data"
 	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".local", "share", "pulsedesk")
-	}
-	return "pulsedesk-data"
+	return d
 }
