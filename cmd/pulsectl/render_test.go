@@ -1,6 +1,8 @@
 package main
 
 import (
+	"pulsedesk/internal/shareddata"
+
 	"bytes"
 	"encoding/json"
 	"image"
@@ -13,33 +15,8 @@ import (
 	"github.com/disintegration/imaging"
 )
 
-// sharedImage returns a real printout from shared/data/images (env
-// PULSEDESK_SHARED, else found walking up from here); the test fails
-// without it.
-func sharedImage(t *testing.T, name string) string {
-	t.Helper()
-	var roots []string
-	if s := os.Getenv("PULSEDESK_SHARED"); s != "" {
-		roots = append(roots, s)
-	}
-	dir, _ := filepath.Abs(".")
-	for {
-		roots = append(roots, filepath.Join(dir, "shared"))
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	for _, r := range roots {
-		p := filepath.Join(r, "data", "images", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Fatalf("real printout %s not found (shared/data/images); set PULSEDESK_SHARED", name)
-	return ""
-}
+// sharedImage returns a real printout from shared/data/images.
+func sharedImage(t *testing.T, name string) string { t.Helper(); return shareddata.Image(t, name) }
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

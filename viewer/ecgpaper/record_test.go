@@ -1,6 +1,8 @@
 package ecgpaper
 
 import (
+	"pulsedesk/internal/shareddata"
+
 	"encoding/binary"
 	"math"
 	"os"
@@ -9,36 +11,10 @@ import (
 	"testing"
 )
 
-// sharedSignals finds the shared real-data folder (PULSEDESK_SHARED, or
-// shared/data beside a parent of the working directory). It fails the test
-// when the folder is missing.
+// sharedSignals is the folder of real recordings.
 func sharedSignals(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("PULSEDESK_SHARED"); d != "" {
-		p := filepath.Join(d, "signals")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		p = filepath.Join(d, "data", "signals")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data", "signals")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("shared/data/signals not found above the working directory; set PULSEDESK_SHARED")
-		}
-		dir = parent
-	}
+	return filepath.Join(shareddata.Dir(t), "signals")
 }
 
 func mustRead(t testing.TB, path string) *Record {

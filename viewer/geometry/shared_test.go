@@ -1,6 +1,8 @@
 package geometry
 
 import (
+	"pulsedesk/internal/shareddata"
+
 	"image"
 	"os"
 	"path/filepath"
@@ -9,34 +11,8 @@ import (
 	"pulsedesk/viewer"
 )
 
-// sharedData returns the folder of real ECG printouts and recordings: env
-// PULSEDESK_SHARED (the folder holding data/), else the first shared/data
-// found walking up from this package. The tests fail without it.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	if s := os.Getenv("PULSEDESK_SHARED"); s != "" {
-		d := filepath.Join(s, "data")
-		if _, err := os.Stat(filepath.Join(d, "images")); err == nil {
-			return d
-		}
-		t.Fatalf("PULSEDESK_SHARED=%s has no data/images", s)
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		d := filepath.Join(dir, "shared", "data")
-		if _, err := os.Stat(filepath.Join(d, "images")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("shared/data (real ECG printouts) not found above the module; set PULSEDESK_SHARED")
-		}
-		dir = parent
-	}
-}
+// sharedData is the folder of real ECG printouts and recordings.
+func sharedData(t testing.TB) string { t.Helper(); return shareddata.Dir(t) }
 
 func samplePath(t testing.TB, name string) string {
 	t.Helper()
