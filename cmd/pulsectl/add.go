@@ -33,12 +33,9 @@ func runAdd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: pulsectl add FILE [--page N] [--edits E.json] [--patient REF] [--age N] [--sex F|M] [--context TEXT] [--data DIR]")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("add needs exactly one FILE (got %d)", len(pos))
 	}
 	if *page < 1 {
 		return usagef("--page must be 1 or more")
@@ -69,7 +66,7 @@ func runAdd(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx := context.Background()
 	wf := &interpret.Workflow{Store: st, DPI: *dpi}
-	sess, err := wf.OpenNew(ctx, pos[0], c)
+	sess, err := wf.OpenNew(ctx, arg, c)
 	if err != nil {
 		return err
 	}

@@ -183,12 +183,9 @@ func oneLine(s string, n int) string {
 func casesShow(args []string, stdout, stderr io.Writer) error {
 	fs, data := casesFlags("show", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "case UID")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("show needs exactly one case UID")
 	}
 	st, err := openLog(*data)
 	if err != nil {
@@ -196,7 +193,7 @@ func casesShow(args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	uid, err := st.ResolveCase(ctx, pos[0])
+	uid, err := st.ResolveCase(ctx, arg)
 	if err != nil {
 		return err
 	}
@@ -340,19 +337,16 @@ func casesExport(args []string, stdout, stderr io.Writer) error {
 func casesImport(args []string, stdout, stderr io.Writer) error {
 	fs, data := casesFlags("import", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "BUNDLE file")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("import needs exactly one BUNDLE file")
 	}
 	st, err := openLog(*data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	res, err := st.ImportBundleFile(context.Background(), pos[0])
+	res, err := st.ImportBundleFile(context.Background(), arg)
 	if err != nil {
 		return err
 	}
@@ -360,7 +354,7 @@ func casesImport(args []string, stdout, stderr io.Writer) error {
 		return printJSON(stdout, res)
 	}
 	fmt.Fprintf(stdout, "imported %s: %d new case(s), %d updated, %d unchanged; added %d run(s), %d report version(s), %d model input(s), %d measurement(s), %d document(s)\n",
-		pos[0], res.CasesAdded, res.CasesUpdated, res.CasesUnchanged, res.Runs, res.Reports, res.ModelInputs, res.Measurements, res.Documents)
+		arg, res.CasesAdded, res.CasesUpdated, res.CasesUnchanged, res.Runs, res.Reports, res.ModelInputs, res.Measurements, res.Documents)
 	if len(res.Deleted) > 0 {
 		fmt.Fprintf(stdout, "not imported (deleted in this log): %s\n", strings.Join(res.Deleted, ", "))
 	}
@@ -369,34 +363,28 @@ func casesImport(args []string, stdout, stderr io.Writer) error {
 
 func casesBackup(args []string, stdout, stderr io.Writer) error {
 	fs, data := casesFlags("backup", stderr)
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "OUT file")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("backup needs exactly one OUT file")
 	}
 	st, err := openLog(*data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.Backup(context.Background(), pos[0]); err != nil {
+	if err := st.Backup(context.Background(), arg); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s (integrity check ok)\n", st.Path(), pos[0])
+	fmt.Fprintf(stdout, "backed up %s to %s (integrity check ok)\n", st.Path(), arg)
 	return nil
 }
 
 func casesRestore(args []string, stdout, stderr io.Writer) error {
 	fs, data := casesFlags("restore", stderr)
 	yes := fs.Bool("yes", false, "confirm: replace the case log with the backup (the current log is kept beside it)")
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "BACKUP file")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("restore needs exactly one BACKUP file")
 	}
 	if !*yes {
 		return usagef("restore replaces the case log: close PULSE Desk and add --yes to confirm")
@@ -409,11 +397,11 @@ func casesRestore(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("case log folder %s: %w", dir, err)
 	}
 	target := storage.PathIn(dir)
-	kept, err := storage.Restore(context.Background(), pos[0], target)
+	kept, err := storage.Restore(context.Background(), arg, target)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s from %s\n", target, pos[0])
+	fmt.Fprintf(stdout, "restored %s from %s\n", target, arg)
 	if kept != "" {
 		fmt.Fprintf(stdout, "the previous log is kept as %s\n", kept)
 	}
@@ -425,12 +413,9 @@ func casesDelete(args []string, stdout, stderr io.Writer) error {
 	by := fs.String("by", "", "who deletes the case (kept in the tombstone)")
 	reason := fs.String("reason", "", "why (kept in the tombstone)")
 	yes := fs.Bool("yes", false, "confirm: delete the case and everything stored with it")
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "case UID")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("delete needs exactly one case UID")
 	}
 	if strings.TrimSpace(*by) == "" || strings.TrimSpace(*reason) == "" {
 		return usagef("delete needs --by NAME and --reason TEXT (they are kept in the tombstone)")
@@ -444,7 +429,7 @@ func casesDelete(args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	uid, err := st.ResolveCase(ctx, pos[0])
+	uid, err := st.ResolveCase(ctx, arg)
 	if err != nil {
 		return err
 	}

@@ -80,12 +80,9 @@ func runPull(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: pulsectl pull NAME [--server URL]")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "model NAME")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("pull needs exactly one model NAME")
 	}
 	c, err := sf.client(stderr)
 	if err != nil {
@@ -98,7 +95,7 @@ func runPull(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	last := ""
-	err = c.Pull(ctx, pos[0], func(p api.ProgressResponse) {
+	err = c.Pull(ctx, arg, func(p api.ProgressResponse) {
 		line := p.Status
 		if p.Total > 0 {
 			line += fmt.Sprintf(" %d%%", p.Completed*100/p.Total)
@@ -111,7 +108,7 @@ func runPull(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := c.Show(ctx, pos[0])
+	m, err := c.Show(ctx, arg)
 	if err != nil {
 		return err
 	}

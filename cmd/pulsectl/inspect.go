@@ -41,19 +41,17 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, inspectHelp)
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
 	switch {
-	case len(pos) != 1:
-		return usagef("inspect needs exactly one FILE (got %d)", len(pos))
 	case *page < 1:
 		return usagef("--page must be 1 or more")
 	case *dpi <= 0:
 		return usagef("--dpi must be positive")
 	}
-	doc, err := viewer.Open(pos[0])
+	doc, err := viewer.Open(arg)
 	if err != nil {
 		return err
 	}
@@ -67,11 +65,11 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
-			return fmt.Errorf("%s: %w", pos[0], err)
+			return fmt.Errorf("%s: %w", arg, err)
 		}
 		return nil
 	}
-	printReport(stdout, pos[0], *page, rep)
+	printReport(stdout, arg, *page, rep)
 	return nil
 }
 

@@ -148,12 +148,9 @@ func runInterpret(args []string, stdout, stderr io.Writer) error {
 			"       [--labels L] [--options O] [--model M] [--server URL] [--allow-remote] [--json] [--save [--case UID]] [--data DIR]")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("interpret needs exactly one FILE (got %d)", len(pos))
 	}
 	if *page < 1 {
 		return usagef("--page must be 1 or more")
@@ -182,7 +179,7 @@ func runInterpret(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	file := pos[0]
+	file := arg
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

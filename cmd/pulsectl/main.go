@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"pulsedesk/viewer"
 )
@@ -107,4 +108,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 func main() {
 	viewer.ServeIsolatedRender() // see viewer.Document.RenderIsolated
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// parseOne parses args (see parseFlags) and requires exactly one positional
+// argument, named what in the usage error ("FILE", "case UID").
+func parseOne(fs *flag.FlagSet, args []string, what string) (string, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usagef("%s needs exactly one %s (got %d)", strings.TrimPrefix(fs.Name(), "pulsectl "), what, len(pos))
+	}
+	return pos[0], nil
 }

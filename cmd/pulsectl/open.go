@@ -42,12 +42,9 @@ func runOpen(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: pulsectl open FILE [--page N] [--dpi D] [--json]")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("open needs exactly one FILE (got %d)", len(pos))
 	}
 	if *page < 0 {
 		return usagef("--page must be 1 or more")
@@ -55,7 +52,7 @@ func runOpen(args []string, stdout, stderr io.Writer) error {
 	if *dpi <= 0 {
 		return usagef("--dpi must be positive")
 	}
-	doc, err := viewer.Open(pos[0])
+	doc, err := viewer.Open(arg)
 	if err != nil {
 		return err
 	}

@@ -30,13 +30,11 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: pulsectl render FILE [--page N] [--dpi D] [--edits EDITS.json] -o OUT.png")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
 	switch {
-	case len(pos) != 1:
-		return usagef("render needs exactly one FILE (got %d)", len(pos))
 	case *out == "":
 		return usagef("-o OUT.png is required")
 	case *page < 1:
@@ -54,7 +52,7 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("edits file %s: %w", *editsPath, err)
 		}
 	}
-	doc, err := viewer.Open(pos[0])
+	doc, err := viewer.Open(arg)
 	if err != nil {
 		return err
 	}

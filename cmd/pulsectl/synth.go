@@ -67,14 +67,12 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "A PDF without degradations is vector; at D DPI it has D/25.4 px/mm.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOne(fs, args, "RECORD")
 	if err != nil {
 		return err
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	switch {
-	case len(pos) != 1:
-		return usagef("synth needs exactly one RECORD (got %d)", len(pos))
 	case *out == "":
 		return usagef("-o OUT.png|OUT.jpg|OUT.pdf is required")
 	case ext != ".png" && ext != ".jpg" && ext != ".jpeg" && ext != ".pdf":
@@ -109,20 +107,20 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	if ext != ".jpg" && ext != ".jpeg" {
 		deg.JPEGQuality = *jpegQ
 	}
-	rec, err := ecgpaper.ReadRecord(pos[0])
+	rec, err := ecgpaper.ReadRecord(arg)
 	if err != nil {
 		return err
 	}
 	img, truth, err := ecgpaper.Render(rec, opt)
 	if err != nil {
-		return fmt.Errorf("%s: %w", pos[0], err)
+		return fmt.Errorf("%s: %w", arg, err)
 	}
 	degraded := deg != (ecgpaper.Degradation{Seed: deg.Seed})
 	res := img
 	dt := ecgpaper.DegradeTruth{H: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}, Width: img.Rect.Dx(), Height: img.Rect.Dy()}
 	if degraded {
 		if res, dt, err = ecgpaper.Degrade(img, deg); err != nil {
-			return fmt.Errorf("%s: %w", pos[0], err)
+			return fmt.Errorf("%s: %w", arg, err)
 		}
 	} else {
 		w, h := float64(dt.Width), float64(dt.Height)
