@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 
 	"github.com/ollama/ollama/api"
 
@@ -42,17 +39,12 @@ func runImportModel(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 0 || *lm == "" || *proj == "" {
 		return usagef("import-model needs --model LM.gguf and --projector MMPROJ.gguf")
 	}
-	c, err := sf.client(stderr)
+	c, ctx, done, err := sf.connect(stderr)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := reachable(ctx, c); err != nil {
-		return err
-	}
-	last := ""
+	defer done()
+	progress := progressPrinter(stderr)
 	m, err := c.Import(ctx, interpret.ImportRequest{Name: *name, ModelPath: *lm, ProjectorPath: *proj}, func(p interpret.ImportProgress) {
 		line := p.Step
 		switch {
@@ -61,10 +53,7 @@ func runImportModel(args []string, stdout, stderr io.Writer) error {
 		case p.Total > 0:
 			line += fmt.Sprintf(" %s %d%%", p.File, p.Completed*100/p.Total)
 		}
-		if line != last {
-			fmt.Fprintln(stderr, line)
-			last = line
-		}
+		progress(line)
 	})
 	if err != nil {
 		return err
@@ -84,26 +73,18 @@ func runPull(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := sf.client(stderr)
+	c, ctx, done, err := sf.connect(stderr)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := reachable(ctx, c); err != nil {
-		return err
-	}
-	last := ""
+	defer done()
+	progress := progressPrinter(stderr)
 	err = c.Pull(ctx, arg, func(p api.ProgressResponse) {
 		line := p.Status
 		if p.Total > 0 {
 			line += fmt.Sprintf(" %d%%", p.Completed*100/p.Total)
 		}
-		if line != last {
-			fmt.Fprintln(stderr, line)
-			last = line
-		}
+		progress(line)
 	})
 	if err != nil {
 		return err

@@ -62,6 +62,33 @@ func reachable(ctx context.Context, c *interpret.Client) error {
 	return nil
 }
 
+// connect makes the client, checks that the server answers, and returns a
+// context that Ctrl+C cancels; done releases both.
+func (sf serverFlags) connect(stderr io.Writer) (*interpret.Client, context.Context, func(), error) {
+	c, err := sf.client(stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	done := func() { stop(); c.Close() }
+	if err := reachable(ctx, c); err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	return c, ctx, done, nil
+}
+
+// progressPrinter writes each progress line to w once, skipping repeats.
+func progressPrinter(w io.Writer) func(line string) {
+	last := ""
+	return func(line string) {
+		if line != last {
+			fmt.Fprintln(w, line)
+			last = line
+		}
+	}
+}
+
 // dataDir is --data or the default case-log folder.
 func dataDir(flagValue string) (string, error) {
 	if flagValue != "" {
@@ -181,16 +208,11 @@ func runInterpret(args []string, stdout, stderr io.Writer) error {
 	}
 	file := arg
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	c, err := sf.client(stderr)
+	c, ctx, done, err := sf.connect(stderr)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	if err := reachable(ctx, c); err != nil {
-		return err
-	}
+	defer done()
 	m, err := c.RequireVision(ctx, *model)
 	if err != nil {
 		return err
