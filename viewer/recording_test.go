@@ -1,58 +1,18 @@
 package viewer
 
 import (
+	"pulsedesk/internal/gridmeasure"
+
 	"errors"
 	"image"
 	"image/draw"
 	"math"
-	"math/cmplx"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"pulsedesk/viewer/ecgpaper"
 )
-
-// gridPeriodX measures the period, in pixels, of the red grid along x in
-// rows [y0, y1): the strongest Fourier component of the column profile of
-// redness (R - G) between lo and hi pixels.
-func gridPeriodX(img *image.NRGBA, y0, y1 int, lo, hi float64) float64 {
-	w := img.Rect.Dx()
-	prof := make([]float64, w)
-	for y := y0; y < y1; y++ {
-		for x := 0; x < w; x++ {
-			p := img.Pix[y*img.Stride+4*x:]
-			prof[x] += float64(p[0]) - float64(p[1])
-		}
-	}
-	mean := 0.0
-	for _, v := range prof {
-		mean += v
-	}
-	mean /= float64(w)
-	power := func(P float64) float64 {
-		var s complex128
-		ph := complex(1, 0)
-		step := cmplx.Exp(complex(0, -2*math.Pi/P))
-		for _, v := range prof {
-			s += complex(v-mean, 0) * ph
-			ph *= step
-		}
-		return cmplx.Abs(s)
-	}
-	best, bestP := 0.0, 0.0
-	for P := lo; P <= hi; P *= 1.002 {
-		if a := power(P); a > best {
-			best, bestP = a, P
-		}
-	}
-	for P := bestP * 0.998; P <= bestP*1.002; P += bestP * 0.00005 {
-		if a := power(P); a > best {
-			best, bestP = a, P
-		}
-	}
-	return bestP
-}
 
 func asNRGBA(img image.Image) *image.NRGBA {
 	b := img.Bounds()
@@ -109,7 +69,7 @@ func TestOpenWFDBRecordingAsPrintout(t *testing.T) {
 		}
 		// Measure the grid between the header and the first row of traces.
 		ppm := dpi / 25.4
-		got := gridPeriodX(img, int(truth.Pulses[0].TopY-12*ppm), int(truth.Pulses[0].TopY-8*ppm), ppm*0.6, ppm*1.6)
+		got := gridmeasure.PeriodX(img, int(truth.Pulses[0].TopY-12*ppm), int(truth.Pulses[0].TopY-8*ppm), ppm*0.6, ppm*1.6)
 		if math.Abs(got-ppm)/ppm > 0.01 {
 			t.Errorf("%g DPI: grid period %.3f px, want %.3f (DPI/25.4)", dpi, got, ppm)
 		}

@@ -1,11 +1,12 @@
 package ecgpaper
 
 import (
+	"pulsedesk/internal/gridmeasure"
+
 	"bytes"
 	"image"
 	"image/png"
 	"math"
-	"math/cmplx"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,47 +32,6 @@ func darkNear(img *image.NRGBA, x, y float64, r int, thr float64) bool {
 		}
 	}
 	return false
-}
-
-// gridPeriod measures the grid period along x, in pixels, from the
-// redness of a band of rows, by the strongest Fourier component between
-// lo and hi pixels.
-func gridPeriod(img *image.NRGBA, y0, y1 int, lo, hi float64) float64 {
-	w := img.Rect.Dx()
-	prof := make([]float64, w)
-	for y := y0; y < y1; y++ {
-		for x := 0; x < w; x++ {
-			p := img.Pix[y*img.Stride+4*x:]
-			prof[x] += float64(p[0]) - float64(p[1]) // red grid: R - G
-		}
-	}
-	mean := 0.0
-	for _, v := range prof {
-		mean += v
-	}
-	mean /= float64(w)
-	power := func(P float64) float64 {
-		var s complex128
-		ph := complex(1, 0)
-		step := cmplx.Exp(complex(0, -2*math.Pi/P))
-		for _, v := range prof {
-			s += complex(v-mean, 0) * ph
-			ph *= step
-		}
-		return cmplx.Abs(s)
-	}
-	best, bestP := 0.0, 0.0
-	for P := lo; P <= hi; P *= 1.002 {
-		if a := power(P); a > best {
-			best, bestP = a, P
-		}
-	}
-	for P := bestP * 0.998; P <= bestP*1.002; P += bestP * 0.00005 {
-		if a := power(P); a > best {
-			best, bestP = a, P
-		}
-	}
-	return bestP
 }
 
 func TestRenderTruthPointsAreOnTheTrace(t *testing.T) {
@@ -201,7 +161,7 @@ func TestRenderGridPeriodAndPulse(t *testing.T) {
 			if style == GridMajor {
 				lo, hi, want = ppm*3, ppm*8, 5*ppm
 			}
-			got := gridPeriod(img, y0, y1, lo, hi)
+			got := gridmeasure.PeriodX(img, y0, y1, lo, hi)
 			if math.Abs(got-want)/want > 0.005 {
 				t.Errorf("%g DPI %s: grid period %.3f px, want %.3f", dpi, style, got, want)
 			}
@@ -426,7 +386,7 @@ func TestPDFMatchesTruth(t *testing.T) {
 	if miss > 0 {
 		t.Errorf("%d of %d truth points have no ink in the PDF raster", miss, n)
 	}
-	got := gridPeriod(img, int(tr.GridBox.Y0)+2, int(tr.TraceBox.Y0)-40, tr.PxPerMM*0.6, tr.PxPerMM*1.6)
+	got := gridmeasure.PeriodX(img, int(tr.GridBox.Y0)+2, int(tr.TraceBox.Y0)-40, tr.PxPerMM*0.6, tr.PxPerMM*1.6)
 	if math.Abs(got-tr.PxPerMM)/tr.PxPerMM > 0.005 {
 		t.Errorf("PDF grid period %.3f, want %.3f", got, tr.PxPerMM)
 	}
